@@ -1,0 +1,23 @@
+// Timestamps as Glance shows them: UTC, "YYYY-MM-DDTHH:MM:SS.ffffff".
+#ifndef GLANCE_COMMON_TIME_FORMAT_H_
+#define GLANCE_COMMON_TIME_FORMAT_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace glance {
+
+// Parses ISO 8601: a date, optionally "T" or " " and a time with optional
+// seconds and fraction, optionally "Z" or a +hh[:mm]/-hh[:mm] offset.
+// Returns the instant in UTC as "YYYY-MM-DD HH:MM:SS.ffffff" (the form
+// PostgreSQL reads), or nullopt when the text is not such a timestamp or
+// the year is before 1900.
+std::optional<std::string> ParseIsoTimeToUtc(std::string_view text);
+
+// The current UTC time in Glance's display form.
+std::string NowIsoTime();
+
+}  // namespace glance
+
+#endif  // GLANCE_COMMON_TIME_FORMAT_H_

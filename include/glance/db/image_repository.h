@@ -1,0 +1,70 @@
+// ImageRepository: every read and write of image metadata, with Glance's
+// visibility and ownership rules applied (spec §7, §8, §14).
+//
+// Results are Status codes the registry maps 1:1 to HTTP: kNotFound for an
+// image the context may not see, kForbidden for one it sees but may not
+// change (public images), kConflict for from_state races and duplicate ids,
+// kUnavailable while the database cannot be reached.  Implementations are
+// thread-safe: one repository serves every request thread.
+#ifndef GLANCE_DB_IMAGE_REPOSITORY_H_
+#define GLANCE_DB_IMAGE_REPOSITORY_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "glance/common/request_context.h"
+#include "glance/common/status.h"
+#include "glance/image/image.h"
+#include "glance/image/list_query.h"
+
+namespace glance {
+
+class ImageRepository {
+ public:
+  virtual ~ImageRepository() = default;
+
+  virtual Status Get(const RequestContext& context, const std::string& id, Image* image) = 0;
+  // Fails with kInvalidArgument "Invalid marker..." when the marker is not
+  // an image the context can see.
+  virtual Status List(const RequestContext& context, const ListQuery& query,
+                      std::vector<Image>* images) = 0;
+  // `changes` must carry a status; the id is generated when absent.
+  virtual Status Create(const RequestContext& context, const ImageChanges& changes,
+                        Image* image) = 0;
+  // purge_properties: the given properties become the whole set.
+  // from_state: the update applies only while the image has that status.
+  virtual Status Update(const RequestContext& context, const std::string& id,
+                        const ImageChanges& changes, bool purge_properties,
+                        const std::optional<std::string>& from_state, Image* image) = 0;
+  // Soft delete of the image and its properties, members and locations.
+  virtual Status Delete(const RequestContext& context, const std::string& id, Image* image) = 0;
+
+  virtual Status ListMembers(const RequestContext& context, const std::string& image_id,
+                             std::vector<ImageMember>* members) = 0;
+  virtual Status ReplaceMembers(const RequestContext& context, const std::string& image_id,
+                                const std::vector<MembershipEntry>& entries) = 0;
+  virtual Status AddMember(const RequestContext& context, const std::string& image_id,
+                           const std::string& member, std::optional<bool> can_share) = 0;
+  virtual Status RemoveMember(const RequestContext& context, const std::string& image_id,
+                              const std::string& member) = 0;
+  virtual Status SharedImages(const RequestContext& context, const std::string& member,
+                              std::vector<ImageMember>* shared) = 0;
+};
+
+struct DatabaseOptions {
+  std::string connection;  // [database] connection: postgresql://...
+  int pool_size = 10;      // [database] max_pool_size
+  int pool_timeout_seconds = 30;
+  int statement_timeout_ms = 30000;
+};
+
+// Fails with kInvalidArgument for a connection URL that is not PostgreSQL.
+// Connects lazily: the repository is usable before the database is up.
+Status OpenPostgresImageRepository(const DatabaseOptions& options,
+                                   std::unique_ptr<ImageRepository>* repository);
+
+}  // namespace glance
+
+#endif  // GLANCE_DB_IMAGE_REPOSITORY_H_

@@ -1,0 +1,52 @@
+// SessionPool: a fixed set of SOCI PostgreSQL sessions shared by request
+// threads.  Sessions connect on first use and reconnect after the server
+// restarts, so the owner never crashes or hangs on a database outage: Run()
+// answers kUnavailable instead.  Thread-safe.
+#ifndef GLANCE_DB_SESSION_POOL_H_
+#define GLANCE_DB_SESSION_POOL_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "glance/common/status.h"
+
+namespace soci {
+class session;
+class connection_pool;
+}  // namespace soci
+
+namespace glance {
+
+// Turns Glance's SQLAlchemy-style URL (postgresql[+driver]://user:pw@host:port/db?k=v)
+// into a libpq connection URI.  Fails for other schemes.
+Status ToLibpqConnectionString(const std::string& url, std::string* libpq);
+
+class SessionPool {
+ public:
+  SessionPool(std::string libpq_connection, int size, int lease_timeout_seconds,
+              int statement_timeout_ms);
+  ~SessionPool();
+  SessionPool(const SessionPool&) = delete;
+  SessionPool& operator=(const SessionPool&) = delete;
+
+  // Runs `work` with a connected session.  SOCI exceptions become Status:
+  // a lost connection is reconnected and `work` retried once; a database
+  // that stays unreachable gives kUnavailable; other database errors give
+  // kInternal (logged).  `work` must roll back its own transaction on error
+  // (soci::transaction does so in its destructor).
+  Status Run(const std::function<Status(soci::session&)>& work);
+
+ private:
+  Status EnsureConnected(soci::session& session);
+
+  std::string connection_;
+  int size_;
+  int lease_timeout_ms_;
+  int statement_timeout_ms_;
+  std::unique_ptr<soci::connection_pool> pool_;
+};
+
+}  // namespace glance
+
+#endif  // GLANCE_DB_SESSION_POOL_H_

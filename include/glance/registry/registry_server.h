@@ -1,0 +1,50 @@
+// RegistryServer: the glance-registry HTTP daemon (spec §16) on
+// cpp-httplib, serving the image repository as JSON to the API workers.
+//
+// Construct with options and a repository, call Listen() (blocks until
+// Stop() is called from another thread or a signal handler thread).
+#ifndef GLANCE_REGISTRY_REGISTRY_SERVER_H_
+#define GLANCE_REGISTRY_REGISTRY_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "glance/common/config.h"
+#include "glance/common/request_context.h"
+#include "glance/db/image_repository.h"
+#include "glance/image/list_query.h"
+
+namespace glance {
+
+struct RegistryOptions {
+  std::string bind_host = "127.0.0.1";  // internal service: loopback unless configured
+  int bind_port = 9191;
+  int threads = 8;                      // [DEFAULT] workers
+  size_t max_body_bytes = 16 * 1024 * 1024;
+  ContextOptions context;
+  ListLimits limits;
+  DatabaseOptions database;
+
+  // Reads Glance's option names; throws ConfigError on bad values.
+  static RegistryOptions FromConfig(const Config& config);
+};
+
+class RegistryServer {
+ public:
+  RegistryServer(RegistryOptions options, std::unique_ptr<ImageRepository> repository);
+  ~RegistryServer();
+  RegistryServer(const RegistryServer&) = delete;
+  RegistryServer& operator=(const RegistryServer&) = delete;
+
+  // Binds and serves until Stop(); false when the address cannot be bound.
+  bool Listen();
+  void Stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace glance
+
+#endif  // GLANCE_REGISTRY_REGISTRY_SERVER_H_

@@ -1,0 +1,104 @@
+#include "glance/db/session_pool.h"
+
+#include <soci/connection-pool.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+
+#include <cstdlib>
+
+#include "glance/common/logging.h"
+
+namespace glance {
+
+Status ToLibpqConnectionString(const std::string& url, std::string* libpq) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) {
+    return Status::InvalidArgument("[database] connection must be a postgresql:// URL");
+  }
+  std::string scheme = url.substr(0, scheme_end);
+  size_t plus = scheme.find('+');  // postgresql+psycopg2://
+  if (plus != std::string::npos) scheme.resize(plus);
+  if (scheme != "postgresql" && scheme != "postgres") {
+    return Status::InvalidArgument("[database] connection scheme '" + scheme +
+                                   "' is not supported: only postgresql:// is");
+  }
+  *libpq = "postgresql" + url.substr(scheme_end);
+  return Status::Ok();
+}
+
+namespace {
+
+// Sets a RAII lease back into the pool however `work` ends.
+class Lease {
+ public:
+  Lease(soci::connection_pool& pool, size_t position) : pool_(pool), position_(position) {}
+  ~Lease() { pool_.give_back(position_); }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+
+ private:
+  soci::connection_pool& pool_;
+  size_t position_;
+};
+
+bool ConnectionLost(soci::session& session) {
+  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  return backend == nullptr || backend->conn_ == nullptr || PQstatus(backend->conn_) != CONNECTION_OK;
+}
+
+}  // namespace
+
+SessionPool::SessionPool(std::string libpq_connection, int size, int lease_timeout_seconds,
+                         int statement_timeout_ms)
+    : connection_(std::move(libpq_connection)),
+      size_(size),
+      lease_timeout_ms_(lease_timeout_seconds * 1000),
+      statement_timeout_ms_(statement_timeout_ms),
+      pool_(std::make_unique<soci::connection_pool>(size)) {
+  // Bound the time a connection attempt may take while the server is away.
+  setenv("PGCONNECT_TIMEOUT", "5", 0);
+}
+
+SessionPool::~SessionPool() = default;
+
+Status SessionPool::EnsureConnected(soci::session& session) {
+  if (session.get_backend() != nullptr && !ConnectionLost(session)) return Status::Ok();
+  try {
+    session.close();
+    session.open(soci::postgresql, connection_);
+    session << "SET statement_timeout = " + std::to_string(statement_timeout_ms_);
+    session << "SET TIME ZONE 'UTC'";
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    LogWarning(std::string("database unreachable: ") + e.what());
+    return Status::Unavailable("The image database is unavailable; try again later.");
+  }
+}
+
+Status SessionPool::Run(const std::function<Status(soci::session&)>& work) {
+  size_t position = 0;
+  if (!pool_->try_lease(position, lease_timeout_ms_)) {
+    return Status::Unavailable("All database connections are busy; try again later.");
+  }
+  Lease lease(*pool_, position);
+  soci::session& session = pool_->at(position);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Status connected = EnsureConnected(session);
+    if (!connected.ok()) return connected;
+    try {
+      return work(session);
+    } catch (const std::exception& e) {
+      if (ConnectionLost(session)) {
+        // The server went away under this session (restart, failover):
+        // reconnect and try once more before giving up.
+        LogWarning(std::string("database connection lost: ") + e.what());
+        continue;
+      }
+      LogError(std::string("database error: ") + e.what());
+      return Status::Internal("Database error.");
+    }
+  }
+  return Status::Unavailable("The image database is unavailable; try again later.");
+}
+
+}  // namespace glance

@@ -1,0 +1,29 @@
+// Internal to src/db: runs SQL with text parameters through SOCI and returns
+// rows of nullable text.  Every column a caller selects is text (CAST ... AS
+// text), which keeps the conversion in one place.
+#ifndef GLANCE_SRC_DB_SQL_EXEC_H_
+#define GLANCE_SRC_DB_SQL_EXEC_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace soci {
+class session;
+}
+
+namespace glance::sql {
+
+using Value = std::optional<std::string>;
+using Row = std::vector<Value>;
+
+// Runs a statement whose placeholders are :p0, :p1, ... bound in order.
+std::vector<Row> Select(soci::session& session, const std::string& text,
+                        const std::vector<Value>& params);
+// Runs a statement without a result set; returns the affected row count.
+long long Execute(soci::session& session, const std::string& text,
+                  const std::vector<Value>& params);
+
+}  // namespace glance::sql
+
+#endif  // GLANCE_SRC_DB_SQL_EXEC_H_

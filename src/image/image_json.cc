@@ -1,0 +1,305 @@
+#include "glance/image/image_json.h"
+
+#include "glance/common/text.h"
+#include "glance/common/time_format.h"
+#include "glance/common/uuid.h"
+
+namespace glance {
+
+using nlohmann::json;
+
+namespace {
+
+template <typename T>
+json OrNull(const std::optional<T>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+// JSON strings may carry any bytes the client sent; nlohmann::json keeps them
+// and only dump() checks UTF-8.  Every string we store is validated first.
+Status TextField(const json& value, const char* field, size_t max_chars, bool nullable,
+                 std::optional<std::optional<std::string>>* out) {
+  if (value.is_null()) {
+    if (!nullable) return Status::InvalidArgument(std::string("'") + field + "' must not be null.");
+    *out = std::optional<std::string>();
+    return Status::Ok();
+  }
+  if (!value.is_string()) {
+    return Status::InvalidArgument(std::string("'") + field + "' must be a string.");
+  }
+  const std::string& text = value.get_ref<const std::string&>();
+  Status valid = ValidateMetadataText(text, max_chars, std::string("'") + field + "'");
+  if (!valid.ok()) return valid;
+  *out = std::optional<std::string>(text);
+  return Status::Ok();
+}
+
+Status IntegerField(const json& value, const char* field, int64_t max, bool nullable,
+                    std::optional<std::optional<int64_t>>* out) {
+  if (value.is_null()) {
+    if (!nullable) return Status::InvalidArgument(std::string("'") + field + "' must not be null.");
+    *out = std::optional<int64_t>();
+    return Status::Ok();
+  }
+  if (!value.is_number_integer()) {
+    return Status::InvalidArgument(std::string("'") + field + "' must be an integer.");
+  }
+  if (value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(max)) {
+    return Status::InvalidArgument(std::string("'") + field +
+                                   "' value out of range, must not exceed " + std::to_string(max) +
+                                   ".");
+  }
+  int64_t n = value.get<int64_t>();
+  if (n < 0) return Status::InvalidArgument(std::string("'") + field + "' cannot be a negative value.");
+  if (n > max) {
+    return Status::InvalidArgument(std::string("'") + field +
+                                   "' value out of range, must not exceed " + std::to_string(max) +
+                                   ".");
+  }
+  *out = std::optional<int64_t>(n);
+  return Status::Ok();
+}
+
+Status BoolField(const json& value, const char* field, std::optional<bool>* out) {
+  if (!value.is_boolean()) {
+    return Status::InvalidArgument(std::string("'") + field + "' must be a boolean.");
+  }
+  *out = value.get<bool>();
+  return Status::Ok();
+}
+
+Status TimeField(const json& value, const char* field, std::optional<std::string>* out) {
+  if (value.is_null()) return Status::Ok();
+  std::optional<std::string> parsed;
+  if (value.is_string()) parsed = ParseIsoTimeToUtc(value.get_ref<const std::string&>());
+  if (!parsed) return Status::InvalidArgument(std::string("Invalid time format for ") + field + ".");
+  *out = std::move(parsed);
+  return Status::Ok();
+}
+
+// Deepest nesting a legitimate body has is 4 ({"memberships": [{...}]});
+// anything far deeper is refused before parsing so that no recursion depends
+// on client input.
+constexpr int kMaxJsonDepth = 32;
+
+bool NestingWithinBound(const std::string& text) {
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonDepth) return false;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+json ImageToRegistryJson(const Image& image) {
+  json location_data = json::array();
+  for (const ImageLocation& location : image.locations) {
+    json metadata = json::parse(location.metadata_json, nullptr, false);
+    if (metadata.is_discarded()) metadata = json::object();
+    location_data.push_back({{"id", location.id},
+                             {"url", location.url},
+                             {"metadata", metadata},
+                             {"status", location.status}});
+  }
+  json location = nullptr;
+  for (const ImageLocation& l : image.locations) {
+    if (l.status == "active") {
+      location = l.url;
+      break;
+    }
+  }
+  return {
+      {"id", image.id},
+      {"name", OrNull(image.name)},
+      {"size", OrNull(image.size)},
+      {"virtual_size", OrNull(image.virtual_size)},
+      {"disk_format", OrNull(image.disk_format)},
+      {"container_format", OrNull(image.container_format)},
+      {"checksum", OrNull(image.checksum)},
+      {"os_hash_algo", OrNull(image.os_hash_algo)},
+      {"os_hash_value", OrNull(image.os_hash_value)},
+      {"status", image.status},
+      {"is_public", image.is_public},
+      {"protected", image.is_protected},
+      {"owner", OrNull(image.owner)},
+      {"min_disk", image.min_disk},
+      {"min_ram", image.min_ram},
+      {"created_at", image.created_at},
+      {"updated_at", image.updated_at},
+      {"deleted_at", OrNull(image.deleted_at)},
+      {"deleted", image.deleted},
+      {"properties", image.properties},
+      {"location", location},
+      {"location_data", location_data},
+  };
+}
+
+json ImageToIndexJson(const Image& image) {
+  return {{"id", image.id},
+          {"name", OrNull(image.name)},
+          {"size", OrNull(image.size)},
+          {"disk_format", OrNull(image.disk_format)},
+          {"container_format", OrNull(image.container_format)},
+          {"checksum", OrNull(image.checksum)}};
+}
+
+json MemberToJson(const ImageMember& member) {
+  return {{"member_id", member.member}, {"can_share", member.can_share}};
+}
+
+json SharedImageToJson(const ImageMember& member) {
+  return {{"image_id", member.image_id}, {"can_share", member.can_share}};
+}
+
+Status ParseJsonBody(const std::string& text, json* out) {
+  if (!NestingWithinBound(text)) {
+    return Status::InvalidArgument("Malformed JSON in request body: nested too deeply.");
+  }
+  *out = json::parse(text, nullptr, false);
+  if (out->is_discarded()) return Status::InvalidArgument("Malformed JSON in request body.");
+  return Status::Ok();
+}
+
+Status ParseImageChanges(const json& image, ImageChanges* changes) {
+  if (!image.is_object()) {
+    return Status::InvalidArgument("Invalid request body: 'image' must be an object.");
+  }
+  *changes = ImageChanges();
+  Status s;
+  for (const auto& [key, value] : image.items()) {
+    if (key == "id") {
+      if (!value.is_string() || !IsUuidLike(value.get_ref<const std::string&>())) {
+        return Status::InvalidArgument("Invalid image id format");
+      }
+      changes->id = ToLower(value.get<std::string>());
+    } else if (key == "name") {
+      s = TextField(value, "name", kMaxNameChars, true, &changes->name);
+    } else if (key == "disk_format") {
+      s = TextField(value, "disk_format", kMaxFormatChars, true, &changes->disk_format);
+    } else if (key == "container_format") {
+      s = TextField(value, "container_format", kMaxFormatChars, true, &changes->container_format);
+    } else if (key == "checksum") {
+      s = TextField(value, "checksum", kMaxChecksumChars, true, &changes->checksum);
+    } else if (key == "os_hash_algo") {
+      s = TextField(value, "os_hash_algo", 64, true, &changes->os_hash_algo);
+    } else if (key == "os_hash_value") {
+      s = TextField(value, "os_hash_value", 128, true, &changes->os_hash_value);
+    } else if (key == "owner") {
+      s = TextField(value, "owner", kMaxOwnerChars, true, &changes->owner);
+    } else if (key == "location") {
+      s = TextField(value, "location", 8192, true, &changes->location);
+    } else if (key == "size") {
+      s = IntegerField(value, "size", INT64_MAX, true, &changes->size);
+    } else if (key == "virtual_size") {
+      s = IntegerField(value, "virtual_size", INT64_MAX, true, &changes->virtual_size);
+    } else if (key == "min_disk" || key == "min_ram") {
+      std::optional<std::optional<int64_t>> n;
+      s = IntegerField(value, key.c_str(), kMaxDbInt, false, &n);
+      if (s.ok()) (key == "min_disk" ? changes->min_disk : changes->min_ram) = **n;
+    } else if (key == "status") {
+      if (!value.is_string() || !IsValidImageStatus(value.get<std::string>())) {
+        std::string shown = value.is_string() ? value.get<std::string>() : value.dump(-1, ' ', false, json::error_handler_t::replace);
+        return Status::InvalidArgument("Invalid image status '" + shown + "' for image.");
+      }
+      changes->status = value.get<std::string>();
+    } else if (key == "is_public") {
+      s = BoolField(value, "is_public", &changes->is_public);
+    } else if (key == "protected") {
+      s = BoolField(value, "protected", &changes->is_protected);
+    } else if (key == "created_at") {
+      s = TimeField(value, "created_at", &changes->created_at);
+    } else if (key == "updated_at") {
+      s = TimeField(value, "updated_at", &changes->updated_at);
+    } else if (key == "properties") {
+      if (!value.is_object()) return Status::InvalidArgument("'properties' must be an object.");
+      std::map<std::string, std::string> properties;
+      for (const auto& [name, v] : value.items()) {
+        Status k = ValidateMetadataText(name, kMaxPropertyKeyChars, "Property name");
+        if (!k.ok()) return k;
+        if (name.empty()) return Status::InvalidArgument("Property name must not be empty.");
+        if (!v.is_string()) {
+          return Status::InvalidArgument("Value of property '" + name + "' must be a string.");
+        }
+        Status t = ValidateMetadataText(v.get_ref<const std::string&>(), kMaxPropertyValueBytes,
+                                        "Value of property '" + name + "'");
+        if (!t.ok()) return t;
+        properties[name] = v.get<std::string>();
+      }
+      changes->properties = std::move(properties);
+    }
+    // deleted, deleted_at, location_data and unknown keys are server-owned or
+    // meaningless here: ignored, as upstream ignores unknown columns.
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status ValidateMemberId(const std::string& member) {
+  if (member.empty()) return Status::InvalidArgument("Member id must not be empty.");
+  Status s = ValidateMetadataText(member, kMaxMemberChars, "Member id");
+  if (!s.ok()) return s;
+  if (member.find('/') != std::string::npos || member == "." || member == "..") {
+    return Status::InvalidArgument("Member id must not contain '/' or be '.' or '..'.");
+  }
+  return Status::Ok();
+}
+
+Status ParseMemberships(const json& body, std::vector<MembershipEntry>* entries) {
+  if (!body.is_object() || !body.contains("memberships")) {
+    return Status::InvalidArgument("Invalid membership association: the body must be "
+                                   "{\"memberships\": [...]}.");
+  }
+  const json& list = body["memberships"];
+  if (!list.is_array()) {
+    return Status::InvalidArgument("Invalid membership association: 'memberships' must be a list.");
+  }
+  entries->clear();
+  for (const json& item : list) {
+    if (!item.is_object() || !item.contains("member_id") || !item["member_id"].is_string()) {
+      return Status::InvalidArgument("Invalid membership association: every entry needs a "
+                                     "string 'member_id'.");
+    }
+    MembershipEntry entry;
+    entry.member = item["member_id"].get<std::string>();
+    Status s = ValidateMemberId(entry.member);
+    if (!s.ok()) return s;
+    if (item.contains("can_share") && !item["can_share"].is_null()) {
+      if (!item["can_share"].is_boolean()) {
+        return Status::InvalidArgument("Invalid membership association: 'can_share' must be a "
+                                       "boolean.");
+      }
+      entry.can_share = item["can_share"].get<bool>();
+    }
+    entries->push_back(std::move(entry));
+  }
+  return Status::Ok();
+}
+
+Status ParseMemberBody(const json& body, std::optional<bool>* can_share) {
+  *can_share = std::nullopt;
+  if (!body.is_object()) return Status::InvalidArgument("Unexpected body type. Expected list/dict.");
+  if (!body.contains("member")) return Status::Ok();
+  const json& member = body["member"];
+  if (!member.is_object()) return Status::InvalidArgument("'member' must be an object.");
+  if (!member.contains("can_share") || member["can_share"].is_null()) return Status::Ok();
+  if (!member["can_share"].is_boolean()) {
+    return Status::InvalidArgument("'can_share' must be a boolean.");
+  }
+  *can_share = member["can_share"].get<bool>();
+  return Status::Ok();
+}
+
+}  // namespace glance

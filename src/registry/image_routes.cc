@@ -1,0 +1,106 @@
+// Registry image routes: list, detail, show, create, update, delete.
+#include "glance/image/image_json.h"
+#include "registry_handlers.h"
+
+namespace glance::registry {
+
+using nlohmann::json;
+
+namespace {
+
+Status ListImages(const Services& services, const Call& call, bool detail, Reply* reply) {
+  QueryParams params;
+  Status s = ParseQueryString(call.query_string, &params);
+  if (!s.ok()) return s;
+  ListQuery query;
+  s = ParseListQuery(params, call.context, services.limits, &query);
+  if (!s.ok()) return s;
+  std::vector<Image> images;
+  s = services.repository->List(call.context, query, &images);
+  if (!s.ok()) return s;
+  json list = json::array();
+  for (const Image& image : images) {
+    list.push_back(detail ? ImageToRegistryJson(image) : ImageToIndexJson(image));
+  }
+  reply->json = json{{"images", std::move(list)}};
+  return Status::Ok();
+}
+
+// Reads {"image": {...}} (plus from_state for updates).
+Status ParseImageBody(const Call& call, ImageChanges* changes,
+                      std::optional<std::string>* from_state) {
+  json body;
+  Status s = ParseJsonBody(call.body, &body);
+  if (!s.ok()) return s;
+  if (!body.is_object() || !body.contains("image")) {
+    return Status::InvalidArgument("Invalid request body: expected {\"image\": {...}}.");
+  }
+  s = ParseImageChanges(body["image"], changes);
+  if (!s.ok()) return s;
+  if (from_state && body.contains("from_state") && !body["from_state"].is_null()) {
+    if (!body["from_state"].is_string()) {
+      return Status::InvalidArgument("'from_state' must be a string or null.");
+    }
+    *from_state = body["from_state"].get<std::string>();
+  }
+  return Status::Ok();
+}
+
+Status Show(const Services& services, const Call& call, Reply* reply) {
+  Image image;
+  Status s = services.repository->Get(call.context, call.params[0], &image);
+  if (!s.ok()) return s;
+  reply->json = json{{"image", ImageToRegistryJson(image)}};
+  return Status::Ok();
+}
+
+Status Create(const Services& services, const Call& call, Reply* reply) {
+  ImageChanges changes;
+  Status s = ParseImageBody(call, &changes, nullptr);
+  if (!s.ok()) return s;
+  // The owner is the caller's, unless an admin names one (spec §16).
+  if (!call.context.is_admin || !changes.owner) changes.owner = call.context.owner;
+  Image image;
+  s = services.repository->Create(call.context, changes, &image);
+  if (!s.ok()) return s;
+  reply->json = json{{"image", ImageToRegistryJson(image)}};
+  return Status::Ok();
+}
+
+Status Update(const Services& services, const Call& call, Reply* reply) {
+  ImageChanges changes;
+  std::optional<std::string> from_state;
+  Status s = ParseImageBody(call, &changes, &from_state);
+  if (!s.ok()) return s;
+  // The registry purges only on the exact lower-case "true" (spec §16).
+  bool purge = call.header("X-Glance-Registry-Purge-Props") == std::optional<std::string>("true");
+  Image image;
+  s = services.repository->Update(call.context, call.params[0], changes, purge, from_state, &image);
+  if (!s.ok()) return s;
+  reply->json = json{{"image", ImageToRegistryJson(image)}};
+  return Status::Ok();
+}
+
+Status Delete(const Services& services, const Call& call, Reply* reply) {
+  Image image;
+  Status s = services.repository->Delete(call.context, call.params[0], &image);
+  if (!s.ok()) return s;
+  reply->json = json{{"image", ImageToRegistryJson(image)}};
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddImageRoutes(Router<Handler>* router) {
+  auto index = [](const Services& sv, const Call& c, Reply* r) { return ListImages(sv, c, false, r); };
+  auto detail = [](const Services& sv, const Call& c, Reply* r) { return ListImages(sv, c, true, r); };
+  router->Add("GET", "/", index);
+  router->Add("GET", "/images", index);
+  router->Add("POST", "/images", Create);
+  router->Add("GET", "/images/detail", detail);
+  router->Add("GET", "/images/{id}", Show);
+  router->Add("PUT", "/images/{id}", Update);
+  router->Add("DELETE", "/images/{id}", Delete);
+}
+
+}  // namespace glance::registry

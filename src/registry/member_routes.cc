@@ -1,0 +1,86 @@
+// Registry membership routes (spec §14, §16).
+#include "glance/image/image_json.h"
+#include "registry_handlers.h"
+
+namespace glance::registry {
+
+using nlohmann::json;
+
+namespace {
+
+Status ListMembers(const Services& services, const Call& call, Reply* reply) {
+  std::vector<ImageMember> members;
+  Status s = services.repository->ListMembers(call.context, call.params[0], &members);
+  if (!s.ok()) return s;
+  json list = json::array();
+  for (const ImageMember& m : members) list.push_back(MemberToJson(m));
+  reply->json = json{{"members", std::move(list)}};
+  return Status::Ok();
+}
+
+Status ReplaceMembers(const Services& services, const Call& call, Reply* reply) {
+  json body;
+  Status s = ParseJsonBody(call.body, &body);
+  if (!s.ok()) return s;
+  std::vector<MembershipEntry> entries;
+  s = ParseMemberships(body, &entries);
+  if (!s.ok()) return s;
+  s = services.repository->ReplaceMembers(call.context, call.params[0], entries);
+  if (!s.ok()) return s;
+  reply->status = 204;
+  return Status::Ok();
+}
+
+Status AddMember(const Services& services, const Call& call, Reply* reply) {
+  const std::string& member = call.params[1];
+  Status s = ValidateMemberId(member);
+  if (!s.ok()) return s;
+  std::optional<bool> can_share;
+  if (!call.body.empty()) {
+    json body;
+    s = ParseJsonBody(call.body, &body);
+    if (!s.ok()) return s;
+    s = ParseMemberBody(body, &can_share);
+    if (!s.ok()) return s;
+  }
+  s = services.repository->AddMember(call.context, call.params[0], member, can_share);
+  if (!s.ok()) return s;
+  reply->status = 204;
+  return Status::Ok();
+}
+
+Status RemoveMember(const Services& services, const Call& call, Reply* reply) {
+  Status s = ValidateMemberId(call.params[1]);
+  if (!s.ok()) return s;
+  s = services.repository->RemoveMember(call.context, call.params[0], call.params[1]);
+  if (!s.ok()) return s;
+  reply->status = 204;
+  return Status::Ok();
+}
+
+Status SharedImages(const Services& services, const Call& call, Reply* reply) {
+  Status s = ValidateMemberId(call.params[0]);
+  if (!s.ok()) return s;
+  std::vector<ImageMember> shared;
+  s = services.repository->SharedImages(call.context, call.params[0], &shared);
+  if (!s.ok()) return s;
+  json list = json::array();
+  for (const ImageMember& m : shared) list.push_back(SharedImageToJson(m));
+  reply->json = json{{"shared_images", std::move(list)}};
+  return Status::Ok();
+}
+
+}  // namespace
+
+void AddMemberRoutes(Router<Handler>* router) {
+  router->Add("GET", "/images/{id}/members", ListMembers);
+  router->Add("PUT", "/images/{id}/members", ReplaceMembers);
+  router->Add("PUT", "/images/{id}/members/{member}", AddMember);
+  router->Add("DELETE", "/images/{id}/members/{member}", RemoveMember);
+  for (const char* method : {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"}) {
+    router->Add(method, "/shared-images/{member}", SharedImages);
+  }
+  router->SetAllow("/shared-images/{member}", "GET");
+}
+
+}  // namespace glance::registry

@@ -1,0 +1,173 @@
+#include "glance/registry/registry_server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <thread>
+
+#include "glance/common/http_error.h"
+#include "glance/common/logging.h"
+#include "registry_handlers.h"
+
+namespace glance {
+
+RegistryOptions RegistryOptions::FromConfig(const Config& config) {
+  RegistryOptions o;
+  o.bind_host = config.GetString("DEFAULT", "bind_host", o.bind_host);
+  o.bind_port = static_cast<int>(config.GetInt("DEFAULT", "bind_port", o.bind_port));
+  o.threads = static_cast<int>(config.GetInt("DEFAULT", "workers", o.threads));
+  if (o.threads < 1) o.threads = 1;
+  o.context = ContextOptions::FromConfig(config);
+  o.limits.limit_param_default =
+      config.GetInt("DEFAULT", "limit_param_default", o.limits.limit_param_default);
+  o.limits.api_limit_max = config.GetInt("DEFAULT", "api_limit_max", o.limits.api_limit_max);
+  if (o.limits.api_limit_max < 1 || o.limits.limit_param_default < 0) {
+    throw ConfigError("limit_param_default and api_limit_max must be positive");
+  }
+  o.database.connection = config.GetString("database", "connection", "");
+  if (o.database.connection.empty()) throw ConfigError("[database] connection is required");
+  o.database.pool_size = static_cast<int>(config.GetInt("database", "max_pool_size", o.threads + 2));
+  if (o.database.pool_size < 1) throw ConfigError("[database] max_pool_size must be positive");
+  o.database.pool_timeout_seconds =
+      static_cast<int>(config.GetInt("database", "pool_timeout", o.database.pool_timeout_seconds));
+  return o;
+}
+
+class RegistryServer::Impl {
+ public:
+  Impl(RegistryOptions options, std::unique_ptr<ImageRepository> repository)
+      : options_(std::move(options)), repository_(std::move(repository)) {
+    registry::AddImageRoutes(&router_);
+    registry::AddMemberRoutes(&router_);
+    services_.repository = repository_.get();
+    services_.limits = options_.limits;
+
+    int threads = options_.threads;
+    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server_.set_payload_max_length(options_.max_body_bytes);
+    server_.set_keep_alive_max_count(1000);
+    server_.set_keep_alive_timeout(5);
+    server_.set_read_timeout(30, 0);
+    server_.set_write_timeout(30, 0);
+
+    auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
+      Dispatch(req, res);
+    };
+    const char* any = "/.*";
+    server_.Get(any, dispatch);
+    server_.Post(any, dispatch);
+    server_.Put(any, dispatch);
+    server_.Delete(any, dispatch);
+    server_.Patch(any, dispatch);
+    server_.Options(any, dispatch);
+
+    server_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+      request_start_ = std::chrono::steady_clock::now();
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    // Errors raised by httplib itself (oversized body, bad request line).
+    server_.set_error_handler(httplib::Server::HandlerWithResponse(
+        [](const httplib::Request& req, httplib::Response& res) {
+          if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+          WriteError(req, res, res.status, HttpReasonPhrase(res.status),
+                     ResolveRequestId(std::nullopt));
+          return httplib::Server::HandlerResponse::Handled;
+        }));
+    server_.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                                     std::exception_ptr error) {
+      std::string what = "unknown";
+      try {
+        if (error) std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      LogError("unhandled exception: " + what);
+      WriteError(req, res, 500, "The server has either erred or is incapable of performing the "
+                                "requested operation.", ResolveRequestId(std::nullopt));
+    });
+    server_.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+      auto elapsed = std::chrono::steady_clock::now() - request_start_;
+      double ms = std::chrono::duration<double, std::milli>(elapsed).count();
+      char line[64];
+      std::snprintf(line, sizeof line, " %d %.3fms", res.status, ms);
+      std::string id = res.get_header_value("x-openstack-request-id");
+      Log(LogLevel::kInfo, id.empty() ? "-" : id, req.method + " " + req.path + line);
+    });
+  }
+
+  bool Listen() { return server_.listen(options_.bind_host.c_str(), options_.bind_port); }
+  void Stop() { server_.stop(); }
+
+ private:
+  static void WriteError(const httplib::Request& req, httplib::Response& res, int status,
+                         const std::string& message, const std::string& request_id) {
+    ErrorBody body = FormatErrorBody(status, message, req.get_header_value("Accept"));
+    res.status = status;
+    res.set_content(body.body, body.content_type.c_str());
+    res.set_header("x-openstack-request-id", request_id);
+  }
+
+  void Dispatch(const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/healthcheck" && (req.method == "GET" || req.method == "HEAD")) {
+      res.set_content("OK", "text/plain");
+      return;
+    }
+    registry::Call call;
+    call.header = [&req](const std::string& name) -> std::optional<std::string> {
+      if (!req.has_header(name.c_str())) return std::nullopt;
+      return req.get_header_value(name.c_str());
+    };
+    Status s = BuildRequestContext(options_.context, call.header, &call.context);
+    if (!s.ok()) {
+      WriteError(req, res, s.HttpStatus(), s.message(), call.context.request_id);
+      return;
+    }
+    auto match = router_.Find(req.method, req.path);
+    if (match.kind == Router<registry::Handler>::Match::Kind::kNoPath) {
+      WriteError(req, res, 404, "The resource could not be found.", call.context.request_id);
+      return;
+    }
+    if (match.kind == Router<registry::Handler>::Match::Kind::kNoMethod) {
+      WriteError(req, res, 405, "The method " + req.method + " is not allowed for this resource.",
+                 call.context.request_id);
+      res.set_header("Allow", match.allow);
+      return;
+    }
+    call.params = std::move(match.params);
+    call.body = req.body;
+    size_t question = req.target.find('?');
+    if (question != std::string::npos) call.query_string = req.target.substr(question + 1);
+
+    registry::Reply reply;
+    s = (*match.handler)(services_, call, &reply);
+    if (!s.ok()) {
+      WriteError(req, res, s.HttpStatus(), s.message(), call.context.request_id);
+      return;
+    }
+    res.status = reply.status;
+    if (reply.json) {
+      res.set_content(reply.json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                      "application/json");
+    }
+    res.set_header("x-openstack-request-id", call.context.request_id);
+  }
+
+  static thread_local std::chrono::steady_clock::time_point request_start_;
+
+  RegistryOptions options_;
+  std::unique_ptr<ImageRepository> repository_;
+  Router<registry::Handler> router_;
+  registry::Services services_{};
+  httplib::Server server_;
+};
+
+thread_local std::chrono::steady_clock::time_point RegistryServer::Impl::request_start_;
+
+RegistryServer::RegistryServer(RegistryOptions options, std::unique_ptr<ImageRepository> repository)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(repository))) {}
+RegistryServer::~RegistryServer() = default;
+bool RegistryServer::Listen() { return impl_->Listen(); }
+void RegistryServer::Stop() { impl_->Stop(); }
+
+}  // namespace glance

@@ -1,0 +1,103 @@
+#include "glance/common/request_context.h"
+
+#include <boost/test/unit_test.hpp>
+#include <map>
+
+using namespace glance;
+
+namespace {
+
+HeaderLookup Headers(std::map<std::string, std::string> headers) {
+  return [headers](const std::string& name) -> std::optional<std::string> {
+    auto it = headers.find(name);
+    if (it == headers.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+ContextOptions Trusted() {
+  ContextOptions o;
+  o.mode = AuthMode::kTrustedAuth;
+  return o;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(request_context)
+
+BOOST_AUTO_TEST_CASE(noauth_is_admin_and_ignores_identity) {
+  RequestContext c;
+  BOOST_TEST(BuildRequestContext(ContextOptions(),
+                                 Headers({{"X-Identity-Status", "Confirmed"},
+                                          {"X-Tenant-Id", "t1"},
+                                          {"X-Roles", "member"}}),
+                                 &c)
+                 .ok());
+  BOOST_TEST(c.is_admin);
+  BOOST_TEST(!c.tenant);
+  BOOST_TEST(!c.owner);
+  BOOST_TEST(c.request_id.rfind("req-", 0) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(trusted_auth_reads_identity_headers) {
+  RequestContext c;
+  BOOST_TEST(BuildRequestContext(Trusted(),
+                                 Headers({{"X-Identity-Status", "Confirmed"},
+                                          {"X-User-Id", "u1"},
+                                          {"X-Tenant-Id", "t1"},
+                                          {"X-Project-Id", "p1"},
+                                          {"X-Roles", " Member , ADMIN "}}),
+                                 &c)
+                 .ok());
+  BOOST_TEST(c.user.value() == "u1");
+  BOOST_TEST(c.tenant.value() == "p1");  // X-Project-Id wins over X-Tenant-Id
+  BOOST_TEST(c.owner.value() == "p1");
+  BOOST_TEST(c.is_admin);
+  BOOST_TEST((c.roles == std::vector<std::string>{"member", "admin"}));
+}
+
+BOOST_AUTO_TEST_CASE(trusted_auth_without_confirmation) {
+  RequestContext c;
+  Status s = BuildRequestContext(Trusted(), Headers({{"X-Tenant-Id", "t1"}}), &c);
+  BOOST_TEST(s.HttpStatus() == 401);
+  s = BuildRequestContext(Trusted(), Headers({{"X-Identity-Status", "Invalid"}}), &c);
+  BOOST_TEST(s.HttpStatus() == 401);
+  ContextOptions anonymous = Trusted();
+  anonymous.allow_anonymous_access = true;
+  BOOST_TEST(BuildRequestContext(anonymous, Headers({}), &c).ok());
+  BOOST_TEST(c.read_only);
+  BOOST_TEST(!c.is_admin);
+  BOOST_TEST(!c.owner);
+}
+
+BOOST_AUTO_TEST_CASE(owner_is_user_when_configured) {
+  ContextOptions o = Trusted();
+  o.owner_is_tenant = false;
+  RequestContext c;
+  BOOST_TEST(BuildRequestContext(o,
+                                 Headers({{"X-Identity-Status", "Confirmed"},
+                                          {"X-User-Id", "u1"},
+                                          {"X-Tenant-Id", "t1"}}),
+                                 &c)
+                 .ok());
+  BOOST_TEST(c.owner.value() == "u1");
+  BOOST_TEST(!c.is_admin);
+}
+
+BOOST_AUTO_TEST_CASE(bad_identity_text_is_refused) {
+  RequestContext c;
+  Status s = BuildRequestContext(
+      Trusted(), Headers({{"X-Identity-Status", "Confirmed"}, {"X-Tenant-Id", "t\x01"}}), &c);
+  BOOST_TEST(s.HttpStatus() == 400);
+}
+
+BOOST_AUTO_TEST_CASE(request_ids) {
+  BOOST_TEST(ResolveRequestId(std::string("req-abc")) == "req-abc");
+  BOOST_TEST(ResolveRequestId(std::string("abc")) == "req-abc");
+  std::string replaced = ResolveRequestId(std::string(65, 'a'));
+  BOOST_TEST(replaced.size() == 40u);
+  BOOST_TEST(ResolveRequestId(std::string("a\r\nX-Evil: 1")).find('\n') == std::string::npos);
+  BOOST_TEST(ResolveRequestId(std::nullopt).rfind("req-", 0) == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -15,10 +15,11 @@ struct Bindings {
   std::deque<soci::indicator> indicators;
 
   void BindAll(soci::statement& statement, const std::vector<Value>& params) {
-    for (const Value& p : params) {
-      values.push_back(p.value_or(std::string()));
-      indicators.push_back(p ? soci::i_ok : soci::i_null);
-      statement.exchange(soci::use(values.back(), indicators.back()));
+    // Bound by name: placeholders may appear in the text in any order.
+    for (size_t i = 0; i < params.size(); ++i) {
+      values.push_back(params[i].value_or(std::string()));
+      indicators.push_back(params[i] ? soci::i_ok : soci::i_null);
+      statement.exchange(soci::use(values.back(), indicators.back(), "p" + std::to_string(i)));
     }
   }
 };

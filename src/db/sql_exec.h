@@ -17,7 +17,8 @@ namespace glance::sql {
 using Value = std::optional<std::string>;
 using Row = std::vector<Value>;
 
-// Runs a statement whose placeholders are :p0, :p1, ... bound in order.
+// Runs a statement whose placeholders are :p0, :p1, ... (params[i] binds
+// :p<i>; each placeholder may appear once, in any order).
 std::vector<Row> Select(soci::session& session, const std::string& text,
                         const std::vector<Value>& params);
 // Runs a statement without a result set; returns the affected row count.

@@ -164,6 +164,91 @@ json SharedImageToJson(const ImageMember& member) {
   return {{"image_id", member.image_id}, {"can_share", member.can_share}};
 }
 
+Status ImageFromRegistryJson(const json& dict, Image* image) {
+  if (!dict.is_object()) return Status::Internal("malformed image from the registry");
+  auto text = [&](const char* key) -> std::optional<std::string> {
+    auto it = dict.find(key);
+    if (it == dict.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+  };
+  auto number = [&](const char* key) -> std::optional<int64_t> {
+    auto it = dict.find(key);
+    if (it == dict.end() || !it->is_number_integer()) return std::nullopt;
+    return it->get<int64_t>();
+  };
+  auto flag = [&](const char* key) {
+    auto it = dict.find(key);
+    return it != dict.end() && it->is_boolean() && it->get<bool>();
+  };
+  *image = Image();
+  image->id = text("id").value_or("");
+  image->name = text("name");
+  image->disk_format = text("disk_format");
+  image->container_format = text("container_format");
+  image->size = number("size");
+  image->virtual_size = number("virtual_size");
+  image->status = text("status").value_or("");
+  image->is_public = flag("is_public");
+  image->checksum = text("checksum");
+  image->os_hash_algo = text("os_hash_algo");
+  image->os_hash_value = text("os_hash_value");
+  image->min_disk = number("min_disk").value_or(0);
+  image->min_ram = number("min_ram").value_or(0);
+  image->owner = text("owner");
+  image->is_protected = flag("protected");
+  image->created_at = text("created_at").value_or("");
+  image->updated_at = text("updated_at").value_or("");
+  image->deleted_at = text("deleted_at");
+  image->deleted = flag("deleted");
+  if (auto it = dict.find("properties"); it != dict.end() && it->is_object()) {
+    for (const auto& [key, value] : it->items()) {
+      if (value.is_string()) image->properties[key] = value.get<std::string>();
+    }
+  }
+  if (auto it = dict.find("location_data"); it != dict.end() && it->is_array()) {
+    for (const json& l : *it) {
+      ImageLocation location;
+      location.id = l.value("id", 0);
+      location.url = l.value("url", "");
+      location.status = l.value("status", "active");
+      if (l.contains("metadata")) location.metadata_json = l["metadata"].dump();
+      image->locations.push_back(std::move(location));
+    }
+  }
+  if (image->id.empty() || image->status.empty()) {
+    return Status::Internal("malformed image from the registry");
+  }
+  return Status::Ok();
+}
+
+json ImageChangesToJson(const ImageChanges& c) {
+  json out = json::object();
+  auto put = [&](const char* key, const auto& field) {
+    if (field) out[key] = OrNull(*field);
+  };
+  if (c.id) out["id"] = *c.id;
+  put("name", c.name);
+  put("disk_format", c.disk_format);
+  put("container_format", c.container_format);
+  put("size", c.size);
+  put("virtual_size", c.virtual_size);
+  if (c.status) out["status"] = *c.status;
+  if (c.is_public) out["is_public"] = *c.is_public;
+  put("checksum", c.checksum);
+  put("os_hash_algo", c.os_hash_algo);
+  put("os_hash_value", c.os_hash_value);
+  if (c.min_disk) out["min_disk"] = *c.min_disk;
+  if (c.min_ram) out["min_ram"] = *c.min_ram;
+  put("owner", c.owner);
+  if (c.is_protected) out["protected"] = *c.is_protected;
+  // The database form "YYYY-MM-DD HH:MM:SS.ffffff" is ISO 8601 too.
+  if (c.created_at) out["created_at"] = *c.created_at;
+  if (c.updated_at) out["updated_at"] = *c.updated_at;
+  if (c.properties) out["properties"] = *c.properties;
+  put("location", c.location);
+  return out;
+}
+
 Status ParseJsonBody(const std::string& text, json* out) {
   if (!NestingWithinBound(text)) {
     return Status::InvalidArgument("Malformed JSON in request body: nested too deeply.");

@@ -21,6 +21,12 @@ nlohmann::json ImageToIndexJson(const Image& image);
 nlohmann::json MemberToJson(const ImageMember& member);
 nlohmann::json SharedImageToJson(const ImageMember& member);
 
+// Reads a registry image dict back (the API side of the codec).
+Status ImageFromRegistryJson(const nlohmann::json& dict, Image* image);
+
+// The registry JSON of a set of changes (what ParseImageChanges reads).
+nlohmann::json ImageChangesToJson(const ImageChanges& changes);
+
 // Parses request text as JSON, refusing malformed text and nesting deeper
 // than a sane bound ("Malformed JSON in request body.").
 Status ParseJsonBody(const std::string& text, nlohmann::json* out);

@@ -1,0 +1,40 @@
+// ApiOptions: everything glance-api reads from glance-api.conf, under
+// Glance's option names and defaults (spec §1).
+#ifndef GLANCE_API_API_OPTIONS_H_
+#define GLANCE_API_API_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "glance/api/fcgi_server.h"
+#include "glance/common/config.h"
+#include "glance/common/request_context.h"
+#include "glance/image/list_query.h"
+#include "glance/registry/registry_client.h"
+
+namespace glance::api {
+
+struct ApiOptions {
+  FcgiOptions fcgi;
+  RegistryClientOptions registry;
+  ContextOptions context;
+  ListLimits limits;
+  int64_t image_size_cap = 1099511627776LL;  // 1 TiB
+  int64_t image_property_quota = 128;        // negative: unlimited
+  int64_t image_member_quota = 128;
+  std::vector<std::string> disk_formats{"ami", "ari", "aki", "vhd", "vhdx", "vmdk",
+                                        "raw", "qcow2", "vdi", "iso", "ploop"};
+  std::vector<std::string> container_formats{"ami", "ari", "aki", "bare", "ovf", "ova", "docker"};
+  std::string datadir = "/var/lib/glance/images";
+  std::string incoming_dir;                  // default: <datadir>/_incoming
+  bool delayed_delete = false;
+  std::string public_endpoint;               // base URL for links; default from Host
+  std::string data_location = "/_glance_image_data/";  // nginx internal location
+
+  static ApiOptions FromConfig(const Config& config);
+};
+
+}  // namespace glance::api
+
+#endif  // GLANCE_API_API_OPTIONS_H_

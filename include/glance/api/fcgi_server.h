@@ -1,0 +1,35 @@
+// FcgiServer: the glance-api process model.  A supervisor process opens the
+// FastCGI unix socket and forks `workers` worker processes; each worker
+// serves the socket with `threads` threads (libfcgi, one request per thread
+// at a time).  A worker that dies is replaced.  SIGTERM/SIGINT: the
+// supervisor stops the workers, each finishing the requests it has in
+// flight, then exits.
+#ifndef GLANCE_API_FCGI_SERVER_H_
+#define GLANCE_API_FCGI_SERVER_H_
+
+#include <functional>
+#include <string>
+
+#include "glance/api/http.h"
+
+namespace glance::api {
+
+struct FcgiOptions {
+  std::string socket_path;
+  int workers = 2;
+  int threads = 8;
+  int socket_mode = 0660;
+  int backlog = 256;
+  int shutdown_grace_seconds = 60;  // then in-flight requests are cut off
+};
+
+using RequestHandler = std::function<void(const HttpRequest&, HttpResponse*)>;
+
+// Runs until SIGTERM/SIGINT; returns the process exit code.  `worker_init`
+// runs in each worker process after fork (per-process resources).
+int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worker_init,
+                  const RequestHandler& handler);
+
+}  // namespace glance::api
+
+#endif  // GLANCE_API_FCGI_SERVER_H_

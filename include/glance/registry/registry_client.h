@@ -1,0 +1,70 @@
+// RegistryClient: glance-api's client of glance-registry (spec §16).
+//
+// Each calling thread keeps its own keep-alive HTTP connection, so the
+// client is safe to share between threads without locks.  The request
+// context travels as identity headers (the registry runs trusted-auth) and
+// the request id is passed on.  Registry errors come back as the Status
+// with the registry's message; a registry that cannot be reached gives
+// kUnavailable.
+#ifndef GLANCE_REGISTRY_REGISTRY_CLIENT_H_
+#define GLANCE_REGISTRY_REGISTRY_CLIENT_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "glance/common/request_context.h"
+#include "glance/common/status.h"
+#include "glance/image/image.h"
+
+namespace glance {
+
+struct RegistryClientOptions {
+  std::string host = "127.0.0.1";
+  int port = 9191;
+  int timeout_seconds = 60;
+  std::string admin_role = "admin";
+};
+
+class RegistryClient {
+ public:
+  explicit RegistryClient(RegistryClientOptions options);
+
+  Status GetImage(const RequestContext& context, const std::string& id, Image* image);
+  // `query_string` is passed through as given (already validated).
+  Status ListImages(const RequestContext& context, bool detail, const std::string& query_string,
+                    std::vector<Image>* images);
+  Status CreateImage(const RequestContext& context, const nlohmann::json& image, Image* created);
+  Status UpdateImage(const RequestContext& context, const std::string& id,
+                     const nlohmann::json& image, bool purge_properties,
+                     const std::optional<std::string>& from_state, Image* updated);
+  Status DeleteImage(const RequestContext& context, const std::string& id, Image* deleted);
+
+  Status ListMembers(const RequestContext& context, const std::string& id,
+                     std::vector<ImageMember>* members);
+  Status ReplaceMembers(const RequestContext& context, const std::string& id,
+                        const std::vector<MembershipEntry>& entries);
+  Status AddMember(const RequestContext& context, const std::string& id, const std::string& member,
+                   std::optional<bool> can_share);
+  Status RemoveMember(const RequestContext& context, const std::string& id,
+                      const std::string& member);
+  Status SharedImages(const RequestContext& context, const std::string& member,
+                      std::vector<ImageMember>* shared);
+
+ private:
+  struct Reply {
+    int status = 0;
+    nlohmann::json body;
+  };
+  Status Call(const RequestContext& context, const std::string& method, const std::string& path,
+              const std::optional<nlohmann::json>& body, const std::vector<std::pair<std::string, std::string>>& extra_headers,
+              Reply* reply);
+
+  RegistryClientOptions options_;
+};
+
+}  // namespace glance
+
+#endif  // GLANCE_REGISTRY_REGISTRY_CLIENT_H_

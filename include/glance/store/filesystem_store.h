@@ -1,0 +1,63 @@
+// FilesystemStore: image bytes as files named by image id in one directory
+// (Glance's `filesystem_store_datadir`).
+//
+// Uploads arrive as files nginx already wrote into `incoming_dir`, which
+// lives on the same filesystem.  Adopting one means: hash it (MD5 for the
+// v1 checksum and SHA-512 for os_hash_value, on two threads at once), fsync
+// it, and rename it to <datadir>/<id> without replacing anything, then fsync
+// the directory.  A file therefore appears in the store only whole and
+// hashed.  Paths are built only from validated image ids, never from client
+// text.  Thread-safe (no shared mutable state).
+#ifndef GLANCE_STORE_FILESYSTEM_STORE_H_
+#define GLANCE_STORE_FILESYSTEM_STORE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "glance/common/status.h"
+
+namespace glance {
+
+struct ImageDigests {
+  int64_t size = 0;
+  std::string md5;     // lower-case hex
+  std::string sha512;  // lower-case hex
+};
+
+class FilesystemStore {
+ public:
+  FilesystemStore(std::string datadir, std::string incoming_dir, int file_mode = 0640);
+
+  const std::string& datadir() const { return datadir_; }
+  const std::string& incoming_dir() const { return incoming_dir_; }
+
+  // kInvalidArgument unless `path` names a regular file directly inside the
+  // incoming directory.
+  Status CheckUpload(const std::string& path) const;
+  // Size and digests of an uploaded file.
+  Status Hash(const std::string& path, ImageDigests* digests) const;
+  // Makes the upload the data of image `id`: kConflict if the image already
+  // has data, kTooLarge when the disk is full, kUnavailable when the store
+  // cannot be written.  `location` receives the file:// URI.
+  Status Adopt(const std::string& upload_path, const std::string& id, std::string* location) const;
+  // Removes the data of image `id`; kNotFound when there is none.
+  Status Remove(const std::string& id) const;
+  // Size of the stored data, or kNotFound.
+  Status Size(const std::string& id, int64_t* size) const;
+  // Removes an upload that will not be adopted (ignores a missing file).
+  void Discard(const std::string& upload_path) const;
+
+  // Checks the directories exist and are writable; creates them if missing.
+  Status Prepare() const;
+
+ private:
+  std::string PathOf(const std::string& id) const;
+
+  std::string datadir_;
+  std::string incoming_dir_;
+  int file_mode_;
+};
+
+}  // namespace glance
+
+#endif  // GLANCE_STORE_FILESYSTEM_STORE_H_

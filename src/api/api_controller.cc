@@ -1,0 +1,680 @@
+// The v1 API: negotiation, context, routing and the image/member handlers.
+#include "glance/api/api_controller.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "glance/common/http_error.h"
+#include "glance/common/logging.h"
+#include "glance/common/router.h"
+#include "glance/common/text.h"
+#include "glance/common/uuid.h"
+#include "glance/image/image_headers.h"
+#include "glance/image/image_json.h"
+#include "glance/registry/registry_client.h"
+#include "glance/store/filesystem_store.h"
+
+namespace glance::api {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxJsonBodyBytes = 1 << 20;
+
+std::string UrlEncode(const std::string& text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+// The v1 JSON of an image: the registry dict without what v1 never shows
+// (locations, spec §4.2; the v2-era hash fields).
+json ImageToApiJson(const Image& image) {
+  json dict = ImageToRegistryJson(image);
+  for (const char* hidden : {"location", "location_data", "os_hash_algo", "os_hash_value"}) {
+    dict.erase(hidden);
+  }
+  return dict;
+}
+
+void SetJson(HttpResponse* response, int status, const json& body) {
+  response->status = status;
+  response->SetHeader("Content-Type", "application/json");
+  response->body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+bool Contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+Status ReadBodyFile(const HttpRequest& request, std::string* body) {
+  body->clear();
+  if (request.body_file.empty()) return Status::Ok();
+  int fd = open(request.body_file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Ok();  // no body was written
+  struct stat st {};
+  fstat(fd, &st);
+  if (st.st_size > static_cast<off_t>(kMaxJsonBodyBytes)) {
+    close(fd);
+    return Status::TooLarge("Request body too large.");
+  }
+  body->resize(static_cast<size_t>(st.st_size));
+  ssize_t n = st.st_size > 0 ? read(fd, body->data(), body->size()) : 0;
+  close(fd);
+  if (n != st.st_size) return Status::InvalidArgument("Could not read the request body.");
+  return Status::Ok();
+}
+
+}  // namespace
+
+class ApiController::Impl {
+ public:
+  struct Call {
+    const HttpRequest& request;
+    RequestContext context;
+    PathParams params;
+    HttpResponse* response;
+    std::string allow;  // for 405 answers
+  };
+  using Handler = Status (*)(const Impl&, Call&);
+
+  explicit Impl(ApiOptions options)
+      : options_(std::move(options)),
+        registry_(options_.registry),
+        store_(options_.datadir, options_.incoming_dir) {
+    router_.Add("GET", "/", &Impl::Index);
+    router_.Add("GET", "/images", &Impl::Index);
+    router_.Add("POST", "/images", &Impl::Create);
+    router_.Add("GET", "/images/detail", &Impl::Detail);
+    router_.Add("HEAD", "/images/{id}", &Impl::Meta);
+    router_.Add("GET", "/images/{id}", &Impl::Download);
+    router_.Add("PUT", "/images/{id}", &Impl::Update);
+    router_.Add("DELETE", "/images/{id}", &Impl::Delete);
+    router_.Add("GET", "/images/{id}/members", &Impl::ListMembers);
+    router_.Add("PUT", "/images/{id}/members", &Impl::ReplaceMembers);
+    router_.Add("PUT", "/images/{id}/members/{member}", &Impl::AddMember);
+    router_.Add("DELETE", "/images/{id}/members/{member}", &Impl::RemoveMember);
+    router_.Add("GET", "/shared-images/{member}", &Impl::SharedImages);
+  }
+
+  void Handle(const HttpRequest& request, HttpResponse* response) const {
+    Call call{request, RequestContext(), {}, response, {}};
+    auto header = [&request](const std::string& name) { return request.Header(name); };
+    Status s = BuildRequestContext(options_.context, header, &call.context);
+    if (s.ok()) s = Route(call);
+    if (!s.ok()) {
+      *response = HttpResponse();
+      ErrorBody body = FormatErrorBody(s.HttpStatus(), s.message(),
+                                       request.Header("Accept").value_or(""));
+      response->status = s.HttpStatus();
+      response->SetHeader("Content-Type", body.content_type);
+      response->body = std::move(body.body);
+      if (s.code() == Status::Code::kMethodNotAllowed) {
+        response->SetHeader("Allow", call.allow);
+      }
+    }
+    response->SetHeader("x-openstack-request-id", call.context.request_id);
+  }
+
+ private:
+  // ---- negotiation and routing ----------------------------------------
+
+  std::string BaseUrl(const HttpRequest& request) const {
+    if (!options_.public_endpoint.empty()) return options_.public_endpoint;
+    return request.scheme + "://" + request.host;
+  }
+
+  void Versions(const HttpRequest& request, int status, HttpResponse* response) const {
+    std::string href = BaseUrl(request) + "/v1/";
+    json link = json::array({{{"rel", "self"}, {"href", href}}});
+    json versions = json::array({{{"id", "v1.1"}, {"status", "CURRENT"}, {"links", link}},
+                                 {{"id", "v1.0"}, {"status", "SUPPORTED"}, {"links", link}}});
+    SetJson(response, status, json{{"versions", versions}});
+  }
+
+  Status Route(Call& call) const {
+    const std::string& path = call.request.path;
+    std::string first = path.substr(1, path.find('/', 1) == std::string::npos
+                                           ? std::string::npos
+                                           : path.find('/', 1) - 1);
+    if (first == "versions") {
+      Versions(call.request, 200, call.response);
+      return Status::Ok();
+    }
+    std::string v1_path;
+    std::string accept = call.request.Header("Accept").value_or("");
+    const std::string vendor = "application/vnd.openstack.images-";
+    if (accept.rfind(vendor, 0) == 0) {
+      std::string version = accept.substr(vendor.size());
+      if (version != "v1" && version != "v1.0" && version != "v1.1") {
+        Versions(call.request, 300, call.response);
+        return Status::Ok();
+      }
+      v1_path = path;
+    } else if (first == "v1" || first == "v1.0" || first == "v1.1") {
+      v1_path = path.substr(first.size() + 1);
+      if (v1_path.empty()) {
+        call.response->status = 302;
+        call.response->SetHeader("Location", BaseUrl(call.request) + "/" + first + "/");
+        return Status::Ok();
+      }
+    } else {
+      Versions(call.request, 300, call.response);
+      return Status::Ok();
+    }
+
+    auto match = router_.Find(call.request.method, v1_path);
+    using Kind = Router<Handler>::Match::Kind;
+    if (match.kind == Kind::kNoPath) return Status::NotFound("The resource could not be found.");
+    if (match.kind == Kind::kNoMethod) {
+      call.allow = match.allow;
+      return Status::MethodNotAllowed("The method " + call.request.method +
+                                      " is not allowed for this resource.");
+    }
+    call.params = std::move(match.params);
+    return (*match.handler)(*this, call);
+  }
+
+  // ---- lists -------------------------------------------------------------
+
+  Status List(Call& call, bool detail) const {
+    QueryParams params;
+    Status s = ParseQueryString(call.request.query_string, &params);
+    if (!s.ok()) return s;
+    ListQuery query;
+    s = ParseListQuery(params, call.context, options_.limits, &query);  // validation
+    if (!s.ok()) return s;
+    // glance-api never forwards `deleted` (spec §7.1).
+    std::string forward;
+    for (const auto& [key, value] : params) {
+      if (key == "deleted") continue;
+      forward += (forward.empty() ? "" : "&") + UrlEncode(key) + "=" + UrlEncode(value);
+    }
+    std::vector<Image> images;
+    // Always the registry's detail list: the index entries are cut from it.
+    s = registry_.ListImages(call.context, true, forward, &images);
+    if (!s.ok()) return s;
+    json list = json::array();
+    for (const Image& image : images) {
+      list.push_back(detail ? ImageToApiJson(image) : ImageToIndexJson(image));
+    }
+    SetJson(call.response, 200, json{{"images", std::move(list)}});
+    return Status::Ok();
+  }
+
+  static Status Index(const Impl& self, Call& call) { return self.List(call, false); }
+  static Status Detail(const Impl& self, Call& call) { return self.List(call, true); }
+
+  // ---- single images -----------------------------------------------------
+
+  Status GetVisible(Call& call, Image* image) const {
+    const std::string& id = call.params[0];
+    if (!IsUuidLike(id)) return Status::NotFound("No image found with ID " + id);
+    return registry_.GetImage(call.context, ToLower(id), image);
+  }
+
+  void SetImageHeaders(const Image& image, HttpResponse* response) const {
+    for (auto& [name, value] : ImageToMetaHeaders(image)) response->SetHeader(name, value);
+    if (image.checksum) response->SetHeader("ETag", *image.checksum);
+  }
+
+  static Status Meta(const Impl& self, Call& call) {
+    Image image;
+    Status s = self.GetVisible(call, &image);
+    if (!s.ok()) return s;
+    self.SetImageHeaders(image, call.response);
+    call.response->SetHeader("Content-Type", "application/octet-stream");
+    call.response->status = 200;
+    return Status::Ok();
+  }
+
+  static Status Download(const Impl& self, Call& call) {
+    Image image;
+    Status s = self.GetVisible(call, &image);
+    if (!s.ok()) return s;
+    if (image.status != "active") {
+      return Status::NotFound("Image " + image.id + " is not active (status " + image.status + ").");
+    }
+    int64_t stored_size = 0;
+    s = self.store_.Size(image.id, &stored_size);
+    if (!s.ok()) {
+      LogError("image " + image.id + " is active but its data is missing from the store");
+      return Status::NotFound("Image data for " + image.id + " could not be found in the store.");
+    }
+    // nginx drops most upstream headers on X-Accel-Redirect (nginx 1.22);
+    // the metadata travels packed in one header that the njs filter of the
+    // internal location expands (nginx/glance-image-headers.js).
+    json packed = json::array();
+    for (const auto& [name, value] : ImageToMetaHeaders(image)) packed.push_back({name, value});
+    if (image.checksum) packed.push_back({"ETag", *image.checksum});
+    packed.push_back({"x-openstack-request-id", call.context.request_id});
+    call.response->status = 200;
+    call.response->SetHeader("X-Glance-Image-Headers",
+                             packed.dump(-1, ' ', true, json::error_handler_t::replace));
+    call.response->SetHeader("X-Accel-Redirect", self.options_.data_location + image.id);
+    call.response->SetHeader("Content-Type", "application/octet-stream");
+    return Status::Ok();
+  }
+
+  // Validation shared by create and update (spec §4.1 order): formats, the
+  // declared size against the cap, publicize policy, property quota.
+  Status ValidateMeta(const Call& call, ImageMetaHeaders* meta, int64_t existing_properties) const {
+    ImageChanges& c = meta->changes;
+    auto amazon = [](const std::optional<std::optional<std::string>>& f) {
+      return f && *f && (**f == "aki" || **f == "ari" || **f == "ami");
+    };
+    if (c.disk_format && *c.disk_format && !Contains(options_.disk_formats, **c.disk_format)) {
+      return Status::InvalidArgument("Invalid disk format '" + **c.disk_format + "' for image.");
+    }
+    if (c.container_format && *c.container_format &&
+        !Contains(options_.container_formats, **c.container_format)) {
+      return Status::InvalidArgument("Invalid container format '" + **c.container_format +
+                                     "' for image.");
+    }
+    if (amazon(c.disk_format) || amazon(c.container_format)) {
+      bool has_disk = c.disk_format && *c.disk_format;
+      bool has_container = c.container_format && *c.container_format;
+      if (has_disk && !has_container) c.container_format = c.disk_format;
+      else if (has_container && !has_disk) c.disk_format = c.container_format;
+      else if (**c.disk_format != **c.container_format) {
+        return Status::InvalidArgument(
+            "Invalid mix of disk and container formats. When setting a disk or container "
+            "format to one of 'aki', 'ari', or 'ami', the container and disk formats must "
+            "match.");
+      }
+    }
+    std::optional<int64_t> declared;
+    if (call.request.HasBody() && call.request.content_length) declared = call.request.content_length;
+    else if (c.size && *c.size) declared = **c.size;
+    if (declared && *declared > options_.image_size_cap) {
+      return Status::InvalidArgument("Denying attempt to upload image larger than " +
+                                     std::to_string(options_.image_size_cap) + " bytes.");
+    }
+    if (c.is_public && *c.is_public && !call.context.is_admin) {
+      return Status::Forbidden("You are not permitted to publicize images.");
+    }
+    if (options_.image_property_quota >= 0 && c.properties) {
+      int64_t attempted = static_cast<int64_t>(c.properties->size()) + existing_properties;
+      if (attempted > options_.image_property_quota) {
+        return Status::TooLarge(
+            "The limit has been exceeded on the number of allowed image properties. Attempted: " +
+            std::to_string(attempted) + ", Maximum: " + std::to_string(options_.image_property_quota));
+      }
+    }
+    if (meta->location || meta->copy_from) {
+      int sources = (call.request.HasBody() ? 1 : 0) + (meta->location ? 1 : 0) + (meta->copy_from ? 1 : 0);
+      if (sources > 1) return Status::InvalidArgument("It's invalid to provide multiple image sources.");
+      const std::string& uri = meta->location ? *meta->location : *meta->copy_from;
+      return Status::InvalidArgument("External sources are not supported: '" + uri + "'");
+    }
+    if (meta->store && *meta->store != "file") {
+      return Status::InvalidArgument("Store for scheme " + *meta->store + " not found");
+    }
+    if (call.request.HasBody()) {
+      std::string type = call.request.content_type;
+      if (type.find(';') != std::string::npos) type = Trim(type.substr(0, type.find(';')));
+      if (type != "application/octet-stream") {
+        return Status::InvalidArgument("Content-Type must be application/octet-stream");
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status RequireFormats(const Image& image, const ImageChanges& c) const {
+    bool disk = (c.disk_format && *c.disk_format) || (!c.disk_format && image.disk_format);
+    bool container = (c.container_format && *c.container_format) ||
+                     (!c.container_format && image.container_format);
+    if (!disk) return Status::InvalidArgument("Disk format is not specified.");
+    if (!container) return Status::InvalidArgument("Container format is not specified.");
+    return Status::Ok();
+  }
+
+  void Kill(const Call& call, const std::string& id, const std::string& body_file) const {
+    store_.Discard(body_file);
+    Image ignored;
+    Status s = registry_.UpdateImage(call.context, id, json{{"status", "killed"}}, false,
+                                     std::nullopt, &ignored);
+    if (!s.ok()) LogWarning("could not mark image " + id + " killed: " + s.message());
+  }
+
+  // Turns nginx's body file into the image's data (spec §10).
+  Status Upload(const Call& call, const ImageMetaHeaders& meta, Image* image) const {
+    const std::string& file = call.request.body_file;
+    Status s = store_.CheckUpload(file);
+    if (!s.ok()) {
+      LogError("upload for " + image->id + ": " + s.message() + " (" + file + ")");
+      Kill(call, image->id, "");
+      return Status::InvalidArgument("The image data was not received.");
+    }
+    Image saving;
+    s = registry_.UpdateImage(call.context, image->id, json{{"status", "saving"}}, false,
+                              std::string("queued"), &saving);
+    if (!s.ok()) {
+      store_.Discard(file);
+      if (s.code() == Status::Code::kConflict) return Status::Conflict("Attempt to upload duplicate image");
+      return s;
+    }
+    ImageDigests digests;
+    s = store_.Hash(file, &digests);
+    if (!s.ok()) {
+      Kill(call, image->id, file);
+      return s;
+    }
+    if (digests.size > options_.image_size_cap) {
+      Kill(call, image->id, file);
+      return Status::TooLarge("Denying attempt to upload image larger than " +
+                              std::to_string(options_.image_size_cap) + " bytes.");
+    }
+    const ImageChanges& c = meta.changes;
+    if (c.size && *c.size && **c.size != digests.size) {
+      Kill(call, image->id, file);
+      return Status::InvalidArgument("Supplied size (" + std::to_string(**c.size) +
+                                     ") and size generated from uploaded image (" +
+                                     std::to_string(digests.size) +
+                                     ") did not match. Setting image status to 'killed'.");
+    }
+    if (c.checksum && *c.checksum && ToLower(**c.checksum) != digests.md5) {
+      Kill(call, image->id, file);
+      return Status::InvalidArgument("Supplied checksum (" + **c.checksum +
+                                     ") and checksum generated from uploaded image (" +
+                                     digests.md5 +
+                                     ") did not match. Setting image status to 'killed'.");
+    }
+    std::string location;
+    s = store_.Adopt(file, image->id, &location);
+    if (!s.ok()) {
+      Kill(call, image->id, file);
+      return s;
+    }
+    json done{{"status", "active"},           {"size", digests.size},
+              {"checksum", digests.md5},      {"os_hash_algo", "sha512"},
+              {"os_hash_value", digests.sha512}, {"location", location}};
+    s = registry_.UpdateImage(call.context, image->id, done, false, std::string("saving"), image);
+    if (!s.ok()) {
+      // Deleted (or changed) while we hashed: its data must not stay behind.
+      store_.Remove(image->id);
+      if (s.code() == Status::Code::kNotFound || s.code() == Status::Code::kConflict) {
+        return Status::PreconditionFailed("Image " + image->id +
+                                          " could not be found after upload. The image may have "
+                                          "been deleted during the upload.");
+      }
+      return s;
+    }
+    return Status::Ok();
+  }
+
+  void SetImageReply(Call& call, int status, const Image& image) const {
+    SetJson(call.response, status, json{{"image", ImageToApiJson(image)}});
+    if (image.checksum) call.response->SetHeader("ETag", *image.checksum);
+  }
+
+  static Status Create(const Impl& self, Call& call) {
+    if (call.context.read_only) return Status::Forbidden("Read-only access");
+    ImageMetaHeaders meta;
+    Status s = ParseImageMetaHeaders(call.request.headers, &meta);
+    if (!s.ok()) return s;
+    if (meta.raw_id) {
+      if (!IsUuidLike(*meta.raw_id)) return Status::InvalidArgument("Invalid image id format");
+      meta.changes.id = ToLower(*meta.raw_id);
+    }
+    s = self.ValidateMeta(call, &meta, 0);
+    if (!s.ok()) return s;
+    bool body = call.request.HasBody();
+    if (body) {
+      Image none;
+      s = self.RequireFormats(none, meta.changes);
+      if (!s.ok()) return s;
+    }
+    ImageChanges reserve = meta.changes;
+    if (!call.context.is_admin) reserve.owner.reset();
+    bool empty_image = !body && reserve.size && *reserve.size && **reserve.size == 0;
+    reserve.status = empty_image ? "active" : "queued";
+    if (body || !reserve.size || !*reserve.size) reserve.size = std::optional<int64_t>(0);
+    Image image;
+    s = self.registry_.CreateImage(call.context, ImageChangesToJson(reserve), &image);
+    if (!s.ok()) {
+      if (s.code() == Status::Code::kConflict) {
+        return Status::Conflict("An image with identifier " + meta.changes.id.value_or("") +
+                                " already exists");
+      }
+      return s;
+    }
+    if (body) {
+      s = self.Upload(call, meta, &image);
+      if (!s.ok()) return s;
+    }
+    self.SetImageReply(call, 201, image);
+    call.response->SetHeader("Location", self.BaseUrl(call.request) + "/v1/images/" + image.id);
+    return Status::Ok();
+  }
+
+  static Status Update(const Impl& self, Call& call) {
+    if (call.context.read_only) return Status::Forbidden("Read-only access");
+    ImageMetaHeaders meta;
+    Status s = ParseImageMetaHeaders(call.request.headers, &meta);
+    if (!s.ok()) return s;
+    Image current;
+    s = self.GetVisible(call, &current);
+    if (!s.ok()) return s;
+    if (current.deleted || current.status == "deleted") {
+      return Status::Forbidden("Forbidden to update deleted image.");
+    }
+    const ImageChanges& c = meta.changes;
+    if (!call.context.is_admin && current.status == "active") {
+      if (c.size && *c.size != current.size) {
+        return Status::Forbidden("Forbidden to modify 'size' of active image.");
+      }
+      if (c.checksum && *c.checksum != current.checksum) {
+        return Status::Forbidden("Forbidden to modify 'checksum' of active image.");
+      }
+    }
+    if (meta.raw_status && *meta.raw_status != current.status) {
+      return Status::Forbidden("Forbidden to modify 'status' of image.");
+    }
+    if (meta.raw_id && ToLower(*meta.raw_id) != current.id) {
+      return Status::Forbidden("Forbidden to modify 'id' of image.");
+    }
+    bool body = call.request.HasBody();
+    if (body && current.status != "queued") {
+      return Status::Conflict("Cannot upload to an unqueued image");
+    }
+    if ((meta.location || meta.copy_from) && current.status != "queued") {
+      return Status::InvalidArgument(
+          "Attempted to update Location field for an image not in queued status.");
+    }
+    bool purge = !body && BoolFromString(call.request.Header("X-Glance-Registry-Purge-Props").value_or("true"));
+    int64_t existing = 0;
+    if (!purge && c.properties) {
+      for (const auto& [key, value] : current.properties) {
+        if (!c.properties->count(key)) ++existing;
+      }
+    }
+    s = self.ValidateMeta(call, &meta, existing);
+    if (!s.ok()) return s;
+    if (body) {
+      s = self.RequireFormats(current, meta.changes);
+      if (!s.ok()) return s;
+    }
+    ImageChanges changes = meta.changes;
+    changes.id.reset();
+    changes.status.reset();
+    changes.created_at.reset();
+    changes.updated_at.reset();
+    if (!call.context.is_admin) changes.owner.reset();
+    Image image;
+    s = self.registry_.UpdateImage(call.context, current.id, ImageChangesToJson(changes), purge,
+                                   std::nullopt, &image);
+    if (!s.ok()) return s;
+    if (body) {
+      s = self.Upload(call, meta, &image);
+      if (!s.ok()) return s;
+    }
+    self.SetImageReply(call, 200, image);
+    return Status::Ok();
+  }
+
+  static Status Delete(const Impl& self, Call& call) {
+    if (call.context.read_only) return Status::Forbidden("Read-only access");
+    Image image;
+    Status s = self.GetVisible(call, &image);
+    if (!s.ok()) return s;
+    if (image.is_protected) return Status::Forbidden("Image is protected");
+    if (image.status == "pending_delete") {
+      return Status::Forbidden("Forbidden to delete a pending_delete image.");
+    }
+    if (image.deleted || image.status == "deleted") {
+      return Status::NotFound("Image " + image.id + " was already deleted.");
+    }
+    bool has_data = image.status == "active" && image.size && *image.size > 0;
+    if (self.options_.delayed_delete && has_data) {
+      // The scrubber removes the data after scrub_time.
+      Image pending;
+      s = self.registry_.UpdateImage(call.context, image.id, json{{"status", "pending_delete"}},
+                                     false, image.status, &pending);
+      if (!s.ok()) return s;
+    }
+    Image deleted;
+    s = self.registry_.DeleteImage(call.context, image.id, &deleted);
+    if (!s.ok()) return s;
+    if (!self.options_.delayed_delete || !has_data) {
+      Status removed = self.store_.Remove(image.id);
+      if (!removed.ok() && removed.code() != Status::Code::kNotFound) {
+        LogWarning("image " + image.id + " deleted but its data stays: " + removed.message());
+      }
+    }
+    call.response->status = 200;
+    return Status::Ok();
+  }
+
+  // ---- members -------------------------------------------------------------
+
+  // Registry 403 on membership changes means "not yours to share": v1
+  // answers 404 (spec §14.1).
+  static Status HideForbidden(Status s) {
+    if (s.code() == Status::Code::kForbidden && s.message() != "Read-only access") {
+      return Status::NotFound(s.message());
+    }
+    return s;
+  }
+
+  static Status ListMembers(const Impl& self, Call& call) {
+    if (!IsUuidLike(call.params[0])) return Status::NotFound("No image found");
+    std::vector<ImageMember> members;
+    Status s = self.registry_.ListMembers(call.context, ToLower(call.params[0]), &members);
+    if (!s.ok()) return s;
+    json list = json::array();
+    for (const ImageMember& m : members) list.push_back(MemberToJson(m));
+    SetJson(call.response, 200, json{{"members", list}});
+    return Status::Ok();
+  }
+
+  Status CheckMemberQuota(int64_t attempted) const {
+    if (options_.image_member_quota >= 0 && attempted > options_.image_member_quota) {
+      return Status::TooLarge(
+          "The limit has been exceeded on the number of allowed image members for this image. "
+          "Attempted: " + std::to_string(attempted) + ", Maximum: " +
+          std::to_string(options_.image_member_quota));
+    }
+    return Status::Ok();
+  }
+
+  static Status ReplaceMembers(const Impl& self, Call& call) {
+    if (call.context.read_only) return Status::Forbidden("Read-only access");
+    if (!IsUuidLike(call.params[0])) return Status::NotFound("No image found");
+    std::string text;
+    Status s = ReadBodyFile(call.request, &text);
+    if (!s.ok()) return s;
+    json body;
+    s = ParseJsonBody(text, &body);
+    if (!s.ok()) return s;
+    std::vector<MembershipEntry> entries;
+    s = ParseMemberships(body, &entries);
+    if (!s.ok()) return s;
+    s = self.CheckMemberQuota(static_cast<int64_t>(entries.size()));
+    if (!s.ok()) return s;
+    s = HideForbidden(self.registry_.ReplaceMembers(call.context, ToLower(call.params[0]), entries));
+    if (!s.ok()) return s;
+    call.response->status = 204;
+    return Status::Ok();
+  }
+
+  static Status AddMember(const Impl& self, Call& call) {
+    if (call.context.read_only) return Status::Forbidden("Read-only access");
+    if (!IsUuidLike(call.params[0])) return Status::NotFound("No image found");
+    Status s = ValidateMemberId(call.params[1]);
+    if (!s.ok()) return s;
+    std::string text;
+    s = ReadBodyFile(call.request, &text);
+    if (!s.ok()) return s;
+    std::optional<bool> can_share;
+    if (!Trim(text).empty()) {
+      json body;
+      s = ParseJsonBody(text, &body);
+      if (!s.ok()) return s;
+      s = ParseMemberBody(body, &can_share);
+      if (!s.ok()) return s;
+    }
+    std::string id = ToLower(call.params[0]);
+    std::vector<ImageMember> members;
+    s = self.registry_.ListMembers(call.context, id, &members);
+    if (!s.ok()) return s;
+    s = self.CheckMemberQuota(static_cast<int64_t>(members.size()) + 1);
+    if (!s.ok()) return s;
+    s = HideForbidden(self.registry_.AddMember(call.context, id, call.params[1], can_share));
+    if (!s.ok()) return s;
+    call.response->status = 204;
+    return Status::Ok();
+  }
+
+  static Status RemoveMember(const Impl& self, Call& call) {
+    if (call.context.read_only) return Status::Forbidden("Read-only access");
+    if (!IsUuidLike(call.params[0])) return Status::NotFound("No image found");
+    Status s = ValidateMemberId(call.params[1]);
+    if (!s.ok()) return s;
+    s = HideForbidden(
+        self.registry_.RemoveMember(call.context, ToLower(call.params[0]), call.params[1]));
+    if (!s.ok()) return s;
+    call.response->status = 204;
+    return Status::Ok();
+  }
+
+  static Status SharedImages(const Impl& self, Call& call) {
+    Status s = ValidateMemberId(call.params[0]);
+    if (!s.ok()) return s;
+    std::vector<ImageMember> shared;
+    s = self.registry_.SharedImages(call.context, call.params[0], &shared);
+    if (!s.ok()) return s;
+    json list = json::array();
+    for (const ImageMember& m : shared) list.push_back(SharedImageToJson(m));
+    SetJson(call.response, 200, json{{"shared_images", list}});
+    return Status::Ok();
+  }
+
+  ApiOptions options_;
+  mutable RegistryClient registry_;
+  FilesystemStore store_;
+  Router<Handler> router_;
+};
+
+ApiController::ApiController(ApiOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
+ApiController::~ApiController() = default;
+void ApiController::Handle(const HttpRequest& request, HttpResponse* response) const {
+  impl_->Handle(request, response);
+}
+
+}  // namespace glance::api

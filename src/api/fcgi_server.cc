@@ -1,0 +1,251 @@
+#include "glance/api/fcgi_server.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "glance/common/logging.h"
+#include "glance/common/status.h"
+
+namespace glance::api {
+
+namespace {
+
+std::optional<std::string> Param(FCGX_Request& request, const char* name) {
+  const char* value = FCGX_GetParam(name, request.envp);
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+HttpRequest ReadRequest(FCGX_Request& request) {
+  HttpRequest http;
+  http.method = Param(request, "REQUEST_METHOD").value_or("GET");
+  http.path = Param(request, "DOCUMENT_URI").value_or("/");
+  http.query_string = Param(request, "QUERY_STRING").value_or("");
+  http.content_type = Param(request, "CONTENT_TYPE").value_or("");
+  http.body_file = Param(request, "REQUEST_BODY_FILE").value_or("");
+  if (Param(request, "HTTPS").value_or("") == "on") http.scheme = "https";
+  if (auto length = Param(request, "CONTENT_LENGTH"); length && !length->empty()) {
+    try {
+      http.content_length = std::stoll(*length);
+    } catch (...) {
+      http.content_length = std::nullopt;
+    }
+  }
+  for (char** env = request.envp; env && *env; ++env) {
+    const char* entry = *env;
+    if (std::strncmp(entry, "HTTP_", 5) != 0) continue;
+    const char* eq = std::strchr(entry, '=');
+    if (!eq) continue;
+    http.headers.emplace_back(std::string(entry + 5, eq), std::string(eq + 1));
+  }
+  // Debian's fastcgi_params passes HTTP_HOST as $host, without the port.
+  http.host = http.Header("Host").value_or(Param(request, "SERVER_NAME").value_or("localhost"));
+  std::string port = Param(request, "SERVER_PORT").value_or("");
+  bool default_port = port.empty() || (http.scheme == "http" && port == "80") ||
+                      (http.scheme == "https" && port == "443");
+  if (http.host.find(':') == std::string::npos && !default_port) http.host += ":" + port;
+  auto encoding = http.Header("Transfer-Encoding");
+  http.chunked = encoding && encoding->find("chunked") != std::string::npos;
+  return http;
+}
+
+void WriteResponse(FCGX_Request& request, const HttpResponse& response) {
+  std::string head = "Status: " + std::to_string(response.status) + " " +
+                     HttpReasonPhrase(response.status) + "\r\n";
+  for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
+  head += "\r\n";
+  FCGX_PutStr(head.data(), static_cast<int>(head.size()), request.out);
+  if (!response.body.empty()) {
+    FCGX_PutStr(response.body.data(), static_cast<int>(response.body.size()), request.out);
+  }
+}
+
+void LogRequest(const HttpRequest& http, const HttpResponse& response,
+                std::chrono::steady_clock::time_point started) {
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                  .count();
+  std::string request_id = "-";
+  for (const auto& [name, value] : response.headers) {
+    if (name == "x-openstack-request-id") request_id = value;
+  }
+  char tail[48];
+  std::snprintf(tail, sizeof tail, " %d %.3fms", response.status, ms);
+  Log(LogLevel::kInfo, request_id, http.method + " " + http.path + tail);
+}
+
+// ---- worker process -------------------------------------------------------
+
+std::atomic<bool> worker_stopping{false};
+std::mutex active_mutex;
+std::condition_variable active_changed;
+int active_requests = 0;
+
+void ServeThread(int socket_fd, const RequestHandler& handler) {
+  FCGX_Request request;
+  FCGX_InitRequest(&request, socket_fd, 0);
+  while (!worker_stopping.load()) {
+    if (FCGX_Accept_r(&request) < 0) break;
+    {
+      std::lock_guard<std::mutex> lock(active_mutex);
+      ++active_requests;
+    }
+    HttpResponse response;
+    auto started = std::chrono::steady_clock::now();
+    HttpRequest http = ReadRequest(request);
+    try {
+      handler(http, &response);
+    } catch (const std::exception& e) {
+      LogError(std::string("unhandled exception: ") + e.what());
+      response = HttpResponse();
+      response.status = 500;
+      response.SetHeader("Content-Type", "text/plain; charset=UTF-8");
+      response.body = "500 Internal Server Error\n\nThe server could not complete the request.\n";
+    }
+    WriteResponse(request, response);
+    FCGX_Finish_r(&request);
+    LogRequest(http, response, started);
+    {
+      std::lock_guard<std::mutex> lock(active_mutex);
+      --active_requests;
+    }
+    active_changed.notify_all();
+  }
+}
+
+[[noreturn]] void RunWorker(const FcgiOptions& options, int socket_fd,
+                            const std::function<void()>& worker_init,
+                            const RequestHandler& handler) {
+  // A worker never outlives its supervisor.
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGCHLD, SIG_DFL);
+  if (getppid() == 1) _exit(0);
+  worker_init();
+
+  for (int i = 0; i < options.threads; ++i) {
+    std::thread([socket_fd, &handler] { ServeThread(socket_fd, handler); }).detach();
+  }
+  int signal_number = 0;
+  do {
+    sigwait(&set, &signal_number);
+  } while (signal_number == SIGHUP);
+  // Graceful stop: requests in flight finish; threads waiting in accept()
+  // hold no request and end with the process.
+  worker_stopping = true;
+  std::unique_lock<std::mutex> lock(active_mutex);
+  active_changed.wait_for(lock, std::chrono::seconds(options.shutdown_grace_seconds),
+                          [] { return active_requests == 0; });
+  _exit(0);
+}
+
+// ---- supervisor -------------------------------------------------------------
+
+pid_t SpawnWorker(const FcgiOptions& options, int socket_fd,
+                  const std::function<void()>& worker_init, const RequestHandler& handler) {
+  pid_t pid = fork();
+  if (pid == 0) RunWorker(options, socket_fd, worker_init, handler);
+  if (pid < 0) LogError(std::string("fork failed: ") + std::strerror(errno));
+  return pid;
+}
+
+}  // namespace
+
+int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worker_init,
+                  const RequestHandler& handler) {
+  if (FCGX_Init() != 0) {
+    LogError("FCGX_Init failed");
+    return 1;
+  }
+  unlink(options.socket_path.c_str());
+  mode_t old_mask = umask(0777 & ~options.socket_mode);
+  int socket_fd = FCGX_OpenSocket(options.socket_path.c_str(), options.backlog);
+  umask(old_mask);
+  if (socket_fd < 0) {
+    LogError("cannot open FastCGI socket " + options.socket_path);
+    return 1;
+  }
+  chmod(options.socket_path.c_str(), options.socket_mode);
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+
+  std::map<pid_t, std::chrono::steady_clock::time_point> workers;
+  for (int i = 0; i < options.workers; ++i) {
+    pid_t pid = SpawnWorker(options, socket_fd, worker_init, handler);
+    if (pid > 0) workers[pid] = std::chrono::steady_clock::now();
+  }
+  LogInfo("serving FastCGI on " + options.socket_path + " with " +
+          std::to_string(options.workers) + " workers x " + std::to_string(options.threads) +
+          " threads");
+
+  bool stopping = false;
+  while (!stopping) {
+    int signal_number = 0;
+    sigwait(&set, &signal_number);
+    if (signal_number == SIGTERM || signal_number == SIGINT) {
+      stopping = true;
+    } else if (signal_number == SIGCHLD) {
+      int status = 0;
+      pid_t pid;
+      while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        auto it = workers.find(pid);
+        if (it == workers.end()) continue;
+        bool quick = std::chrono::steady_clock::now() - it->second < std::chrono::seconds(1);
+        workers.erase(it);
+        LogWarning("worker " + std::to_string(pid) + " died (" +
+                   (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                        : "exit " + std::to_string(WEXITSTATUS(status))) +
+                   "); starting a replacement");
+        // A worker that dies at once (bad config, missing store) must not
+        // turn the supervisor into a fork loop.
+        if (quick) std::this_thread::sleep_for(std::chrono::seconds(1));
+        pid_t replacement = SpawnWorker(options, socket_fd, worker_init, handler);
+        if (replacement > 0) workers[replacement] = std::chrono::steady_clock::now();
+      }
+    }
+  }
+
+  LogInfo("stopping: waiting for in-flight requests");
+  for (const auto& [pid, started] : workers) kill(pid, SIGTERM);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(options.shutdown_grace_seconds + 5);
+  while (!workers.empty() && std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      workers.erase(pid);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  for (const auto& [pid, started] : workers) kill(pid, SIGKILL);
+  unlink(options.socket_path.c_str());
+  LogInfo("stopped");
+  return 0;
+}
+
+}  // namespace glance::api

@@ -1,0 +1,228 @@
+#include "glance/registry/registry_client.h"
+
+#include <httplib.h>
+
+#include <memory>
+
+#include "glance/common/logging.h"
+#include "glance/image/image_json.h"
+
+namespace glance {
+
+using nlohmann::json;
+
+namespace {
+
+std::string PathEscape(const std::string& segment) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : segment) {
+    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+Status StatusFromReply(int status, const json& body) {
+  std::string message = body.is_object() && body.contains("message") && body["message"].is_string()
+                            ? body["message"].get<std::string>()
+                            : "registry answered " + std::to_string(status);
+  switch (status) {
+    case 400: return Status::InvalidArgument(message);
+    case 401: return Status::Unauthorized(message);
+    case 403: return Status::Forbidden(message);
+    case 404: return Status::NotFound(message);
+    case 405: return Status::MethodNotAllowed(message);
+    case 409: return Status::Conflict(message);
+    case 413: return Status::TooLarge(message);
+    case 503: return Status::Unavailable(message);
+    default: return Status::Internal("The image registry failed: " + message);
+  }
+}
+
+Status ImagesFrom(const json& body, std::vector<Image>* images) {
+  images->clear();
+  if (!body.is_object() || !body.contains("images") || !body["images"].is_array()) {
+    return Status::Internal("The image registry sent a malformed image list.");
+  }
+  for (const json& item : body["images"]) {
+    Image image;
+    Status s = ImageFromRegistryJson(item, &image);
+    if (!s.ok()) return s;
+    images->push_back(std::move(image));
+  }
+  return Status::Ok();
+}
+
+Status ImageFrom(const json& body, Image* image) {
+  if (!body.is_object() || !body.contains("image")) {
+    return Status::Internal("The image registry sent a malformed image.");
+  }
+  return ImageFromRegistryJson(body["image"], image);
+}
+
+}  // namespace
+
+RegistryClient::RegistryClient(RegistryClientOptions options) : options_(std::move(options)) {}
+
+Status RegistryClient::Call(const RequestContext& context, const std::string& method,
+                            const std::string& path, const std::optional<json>& body,
+                            const std::vector<std::pair<std::string, std::string>>& extra_headers,
+                            Reply* reply) {
+  // One keep-alive connection per thread: no locking, and the registry's
+  // connection stays warm between requests.
+  thread_local std::unique_ptr<httplib::Client> client;
+  thread_local std::string client_target;
+  std::string target = options_.host + ":" + std::to_string(options_.port);
+  if (!client || client_target != target) {
+    client = std::make_unique<httplib::Client>(options_.host, options_.port);
+    client->set_keep_alive(true);
+    client->set_connection_timeout(5, 0);
+    client->set_read_timeout(options_.timeout_seconds, 0);
+    client->set_write_timeout(options_.timeout_seconds, 0);
+    client_target = target;
+  }
+
+  httplib::Headers headers{{"Accept", "application/json"},
+                           {"X-Identity-Status", "Confirmed"},
+                           {"X-Openstack-Request-Id", context.request_id}};
+  if (context.user) headers.emplace("X-User-Id", *context.user);
+  if (context.tenant) headers.emplace("X-Tenant-Id", *context.tenant);
+  std::string roles;
+  for (const std::string& role : context.roles) roles += (roles.empty() ? "" : ",") + role;
+  if (context.is_admin) roles += (roles.empty() ? "" : ",") + options_.admin_role;
+  if (!roles.empty()) headers.emplace("X-Roles", roles);
+  for (const auto& [name, value] : extra_headers) headers.emplace(name, value);
+
+  std::string payload = body ? body->dump(-1, ' ', false, json::error_handler_t::replace) : "";
+  auto send = [&]() -> httplib::Result {
+    if (method == "GET") return client->Get(path.c_str(), headers);
+    if (method == "POST") return client->Post(path.c_str(), headers, payload, "application/json");
+    if (method == "PUT") return client->Put(path.c_str(), headers, payload, "application/json");
+    return client->Delete(path.c_str(), headers);
+  };
+  httplib::Result result = send();
+  // A kept connection the registry closed meanwhile fails at once; only
+  // reads are retried, as a write may have been applied.
+  if (!result && method == "GET") result = send();
+  if (!result) {
+    LogWarning("registry " + target + " unreachable: " + httplib::to_string(result.error()));
+    return Status::Unavailable("The image registry is unavailable; try again later.");
+  }
+  reply->status = result->status;
+  reply->body = result->body.empty() ? json() : json::parse(result->body, nullptr, false);
+  if (result->status >= 400) return StatusFromReply(result->status, reply->body);
+  if (reply->body.is_discarded()) return Status::Internal("The image registry sent malformed JSON.");
+  return Status::Ok();
+}
+
+Status RegistryClient::GetImage(const RequestContext& context, const std::string& id, Image* image) {
+  Reply reply;
+  Status s = Call(context, "GET", "/images/" + PathEscape(id), std::nullopt, {}, &reply);
+  return s.ok() ? ImageFrom(reply.body, image) : s;
+}
+
+Status RegistryClient::ListImages(const RequestContext& context, bool detail,
+                                  const std::string& query_string, std::vector<Image>* images) {
+  Reply reply;
+  std::string path = detail ? "/images/detail" : "/images";
+  if (!query_string.empty()) path += "?" + query_string;
+  Status s = Call(context, "GET", path, std::nullopt, {}, &reply);
+  return s.ok() ? ImagesFrom(reply.body, images) : s;
+}
+
+Status RegistryClient::CreateImage(const RequestContext& context, const json& image,
+                                   Image* created) {
+  Reply reply;
+  Status s = Call(context, "POST", "/images", json{{"image", image}}, {}, &reply);
+  return s.ok() ? ImageFrom(reply.body, created) : s;
+}
+
+Status RegistryClient::UpdateImage(const RequestContext& context, const std::string& id,
+                                   const json& image, bool purge_properties,
+                                   const std::optional<std::string>& from_state, Image* updated) {
+  json body{{"image", image}};
+  if (from_state) body["from_state"] = *from_state;
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (purge_properties) headers.emplace_back("X-Glance-Registry-Purge-Props", "true");
+  Reply reply;
+  Status s = Call(context, "PUT", "/images/" + PathEscape(id), body, headers, &reply);
+  return s.ok() ? ImageFrom(reply.body, updated) : s;
+}
+
+Status RegistryClient::DeleteImage(const RequestContext& context, const std::string& id,
+                                   Image* deleted) {
+  Reply reply;
+  Status s = Call(context, "DELETE", "/images/" + PathEscape(id), std::nullopt, {}, &reply);
+  return s.ok() ? ImageFrom(reply.body, deleted) : s;
+}
+
+Status RegistryClient::ListMembers(const RequestContext& context, const std::string& id,
+                                   std::vector<ImageMember>* members) {
+  Reply reply;
+  Status s = Call(context, "GET", "/images/" + PathEscape(id) + "/members", std::nullopt, {}, &reply);
+  if (!s.ok()) return s;
+  members->clear();
+  if (!reply.body.contains("members")) return Status::Internal("malformed member list");
+  for (const json& m : reply.body["members"]) {
+    ImageMember member;
+    member.image_id = id;
+    member.member = m.value("member_id", "");
+    member.can_share = m.value("can_share", false);
+    members->push_back(std::move(member));
+  }
+  return Status::Ok();
+}
+
+Status RegistryClient::ReplaceMembers(const RequestContext& context, const std::string& id,
+                                      const std::vector<MembershipEntry>& entries) {
+  json list = json::array();
+  for (const MembershipEntry& e : entries) {
+    json item{{"member_id", e.member}};
+    if (e.can_share) item["can_share"] = *e.can_share;
+    list.push_back(std::move(item));
+  }
+  Reply reply;
+  return Call(context, "PUT", "/images/" + PathEscape(id) + "/members",
+              json{{"memberships", list}}, {}, &reply);
+}
+
+Status RegistryClient::AddMember(const RequestContext& context, const std::string& id,
+                                 const std::string& member, std::optional<bool> can_share) {
+  json body = json::object();
+  if (can_share) body["member"] = {{"can_share", *can_share}};
+  Reply reply;
+  return Call(context, "PUT", "/images/" + PathEscape(id) + "/members/" + PathEscape(member), body,
+              {}, &reply);
+}
+
+Status RegistryClient::RemoveMember(const RequestContext& context, const std::string& id,
+                                    const std::string& member) {
+  Reply reply;
+  return Call(context, "DELETE", "/images/" + PathEscape(id) + "/members/" + PathEscape(member),
+              std::nullopt, {}, &reply);
+}
+
+Status RegistryClient::SharedImages(const RequestContext& context, const std::string& member,
+                                    std::vector<ImageMember>* shared) {
+  Reply reply;
+  Status s = Call(context, "GET", "/shared-images/" + PathEscape(member), std::nullopt, {}, &reply);
+  if (!s.ok()) return s;
+  shared->clear();
+  if (!reply.body.contains("shared_images")) return Status::Internal("malformed shared image list");
+  for (const json& m : reply.body["shared_images"]) {
+    ImageMember item;
+    item.image_id = m.value("image_id", "");
+    item.member = member;
+    item.can_share = m.value("can_share", false);
+    shared->push_back(std::move(item));
+  }
+  return Status::Ok();
+}
+
+}  // namespace glance

@@ -1,0 +1,182 @@
+#include "glance/store/filesystem_store.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+#include <memory>
+#include <vector>
+
+#include "glance/common/uuid.h"
+
+namespace glance {
+
+namespace {
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+Status ErrnoStatus(const std::string& what, int error) {
+  std::string message = what + ": " + std::strerror(error);
+  if (error == ENOSPC || error == EDQUOT || error == EFBIG) {
+    return Status::TooLarge("Image storage media is full: " + message);
+  }
+  if (error == EACCES || error == EPERM || error == EROFS) {
+    return Status::Unavailable("Permission to write image storage media denied: " + message);
+  }
+  if (error == ENOENT) return Status::NotFound(message);
+  return Status::Unavailable(message);
+}
+
+// Hashes the whole file with one digest; reads with pread so that two
+// digests can run on the same file at once.
+Status DigestFile(const std::string& path, const EVP_MD* algorithm, std::string* hex,
+                  int64_t* size) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus("cannot open upload " + path, errno);
+  posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), algorithm, nullptr) != 1) {
+    return Status::Internal("digest initialisation failed");
+  }
+  constexpr size_t kChunk = 1 << 20;
+  std::vector<unsigned char> buffer(kChunk);
+  off_t offset = 0;
+  for (;;) {
+    ssize_t n = pread(fd.get(), buffer.data(), kChunk, offset);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("cannot read upload " + path, errno);
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(n));
+    offset += n;
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &length);
+  static const char* kHex = "0123456789abcdef";
+  hex->clear();
+  for (unsigned int i = 0; i < length; ++i) {
+    hex->push_back(kHex[digest[i] >> 4]);
+    hex->push_back(kHex[digest[i] & 15]);
+  }
+  *size = offset;
+  return Status::Ok();
+}
+
+Status SyncDirectory(const std::string& dir) {
+  Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0 || fsync(fd.get()) != 0) return ErrnoStatus("cannot sync " + dir, errno);
+  return Status::Ok();
+}
+
+}  // namespace
+
+FilesystemStore::FilesystemStore(std::string datadir, std::string incoming_dir, int file_mode)
+    : datadir_(std::move(datadir)), incoming_dir_(std::move(incoming_dir)), file_mode_(file_mode) {
+  while (datadir_.size() > 1 && datadir_.back() == '/') datadir_.pop_back();
+  while (incoming_dir_.size() > 1 && incoming_dir_.back() == '/') incoming_dir_.pop_back();
+}
+
+std::string FilesystemStore::PathOf(const std::string& id) const { return datadir_ + "/" + id; }
+
+Status FilesystemStore::Prepare() const {
+  for (const std::string& dir : {datadir_, incoming_dir_}) {
+    if (mkdir(dir.c_str(), 0750) != 0 && errno != EEXIST) {
+      return ErrnoStatus("cannot create " + dir, errno);
+    }
+    if (access(dir.c_str(), W_OK | X_OK) != 0) return ErrnoStatus("cannot write " + dir, errno);
+  }
+  return Status::Ok();
+}
+
+Status FilesystemStore::CheckUpload(const std::string& path) const {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos || path.substr(0, slash) != incoming_dir_ ||
+      path.find("/../") != std::string::npos || path.find('\0') != std::string::npos) {
+    return Status::InvalidArgument("upload file is outside the incoming directory");
+  }
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument("upload file is missing");
+  }
+  return Status::Ok();
+}
+
+Status FilesystemStore::Hash(const std::string& path, ImageDigests* digests) const {
+  // MD5 and SHA-512 each run near 600 MB/s on one core: run them on two.
+  int64_t sha_size = 0;
+  std::string sha_hex;
+  auto sha = std::async(std::launch::async, [&] {
+    return DigestFile(path, EVP_sha512(), &sha_hex, &sha_size);
+  });
+  Status md5 = DigestFile(path, EVP_md5(), &digests->md5, &digests->size);
+  Status sha_status = sha.get();
+  if (!md5.ok()) return md5;
+  if (!sha_status.ok()) return sha_status;
+  if (sha_size != digests->size) return Status::Conflict("upload changed while it was hashed");
+  digests->sha512 = std::move(sha_hex);
+  return Status::Ok();
+}
+
+Status FilesystemStore::Adopt(const std::string& upload_path, const std::string& id,
+                              std::string* location) const {
+  if (!IsUuidLike(id)) return Status::InvalidArgument("invalid image id");
+  {
+    Fd fd(open(upload_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return ErrnoStatus("cannot open upload", errno);
+    if (fchmod(fd.get(), static_cast<mode_t>(file_mode_)) != 0 || fsync(fd.get()) != 0) {
+      return ErrnoStatus("cannot sync upload", errno);
+    }
+  }
+  std::string target = PathOf(id);
+  if (renameat2(AT_FDCWD, upload_path.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) != 0) {
+    if (errno == EEXIST) return Status::Conflict("Image data already exists for " + id);
+    return ErrnoStatus("cannot move upload into the store", errno);
+  }
+  Status synced = SyncDirectory(datadir_);
+  if (!synced.ok()) return synced;
+  *location = "file://" + target;
+  return Status::Ok();
+}
+
+Status FilesystemStore::Remove(const std::string& id) const {
+  if (!IsUuidLike(id)) return Status::NotFound("no such image data");
+  if (unlink(PathOf(id).c_str()) != 0) {
+    return ErrnoStatus("cannot remove image data " + id, errno);
+  }
+  return SyncDirectory(datadir_);
+}
+
+Status FilesystemStore::Size(const std::string& id, int64_t* size) const {
+  if (!IsUuidLike(id)) return Status::NotFound("no such image data");
+  struct stat st {};
+  if (stat(PathOf(id).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Status::NotFound("Image data for " + id + " is missing from the store");
+  }
+  *size = st.st_size;
+  return Status::Ok();
+}
+
+void FilesystemStore::Discard(const std::string& upload_path) const {
+  if (CheckUpload(upload_path).ok()) unlink(upload_path.c_str());
+}
+
+}  // namespace glance

@@ -34,6 +34,8 @@ UNIT_SRCS := $(wildcard test/unit/*.cc)
 INTEG_SRCS := $(wildcard test/integration/*.cc)
 UNIT_TESTS := $(BUILD)/test/unit_tests
 INTEG_TESTS := $(BUILD)/test/integration_tests
+E2E_SRCS := $(wildcard test/e2e/*.cc)
+E2E_TESTS := $(BUILD)/test/e2e_tests
 TEST_LDLIBS := -lboost_unit_test_framework
 
 .PHONY: all deps test run start stop clean install asan check-tests
@@ -85,7 +87,12 @@ $(INTEG_TESTS): $(INTEG_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
 	@echo "  LD    $@"
 	$(Q)$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(TEST_LDLIBS) $(LDLIBS)
 
-TEST_BINARIES := $(UNIT_TESTS) $(if $(INTEG_SRCS),$(INTEG_TESTS))
+TEST_BINARIES := $(UNIT_TESTS) $(if $(INTEG_SRCS),$(INTEG_TESTS)) $(if $(E2E_SRCS),$(E2E_TESTS))
+$(E2E_TESTS): $(E2E_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD    $@"
+	$(Q)$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(TEST_LDLIBS) $(LDLIBS)
+
 check-tests: all $(TEST_BINARIES)
 
 # The whole suite: installs what is missing, starts the private PostgreSQL,

@@ -77,10 +77,8 @@ void AddMemberRoutes(Router<Handler>* router) {
   router->Add("PUT", "/images/{id}/members", ReplaceMembers);
   router->Add("PUT", "/images/{id}/members/{member}", AddMember);
   router->Add("DELETE", "/images/{id}/members/{member}", RemoveMember);
-  for (const char* method : {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"}) {
-    router->Add(method, "/shared-images/{member}", SharedImages);
-  }
-  router->SetAllow("/shared-images/{member}", "GET");
+  // Upstream answered any method here; spec §20.3 narrows it to GET.
+  router->Add("GET", "/shared-images/{member}", SharedImages);
 }
 
 }  // namespace glance::registry

@@ -38,7 +38,7 @@ E2E_SRCS := $(wildcard test/e2e/*.cc)
 E2E_TESTS := $(BUILD)/test/e2e_tests
 TEST_LDLIBS := -lboost_unit_test_framework
 
-.PHONY: all deps test run start stop clean install asan check-tests
+.PHONY: all deps test run start stop clean install asan check-tests bench
 all: $(PROGRAM_BINS)
 
 deps:
@@ -125,6 +125,12 @@ start:
 
 stop:
 	@scripts/stack stop
+
+# Benchmarks beside same-run nginx baselines; prints a Markdown table.
+bench:
+	@scripts/install-deps
+	@$(MAKE) all
+	@scripts/bench
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/glance

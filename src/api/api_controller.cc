@@ -238,6 +238,9 @@ class ApiController::Impl {
     if (!s.ok()) return s;
     self.SetImageHeaders(image, call.response);
     call.response->SetHeader("Content-Type", "application/octet-stream");
+    // As upstream (WebOb) answers HEAD: an explicit empty body.  The size is
+    // in x-image-meta-size.
+    call.response->SetHeader("Content-Length", "0");
     call.response->status = 200;
     return Status::Ok();
   }

@@ -109,12 +109,12 @@ class PostgresImageRepository : public ImageRepository {
 
   Status Get(const RequestContext& context, const std::string& id, Image* image) override {
     if (!IsUuidLike(id)) return NotFound(id);
-    return pool_->Run([&](soci::session& s) { return LoadVisible(s, context, id, image); });
+    return pool_->Run([&](DbSession& s) { return LoadVisible(s, context, id, image); });
   }
 
   Status List(const RequestContext& context, const ListQuery& query,
               std::vector<Image>* images) override {
-    return pool_->Run([&](soci::session& s) {
+    return pool_->Run([&](DbSession& s) {
       if (query.marker) {
         Status marker = LoadVisible(s, context, *query.marker, nullptr);
         if (!marker.ok()) {
@@ -134,8 +134,8 @@ class PostgresImageRepository : public ImageRepository {
                 Image* image) override {
     if (context.read_only) return ReadOnly();
     std::string id = changes.id.value_or(NewUuid());
-    return pool_->Run([&](soci::session& s) {
-      soci::transaction tx(s);
+    return pool_->Run([&](DbSession& s) {
+      soci::transaction tx(s.sql);
       ImageChanges values_given = changes;
       if (!values_given.status) values_given.status = "active";
       std::vector<std::string> columns{"id", "created_at", "updated_at"};
@@ -166,8 +166,8 @@ class PostgresImageRepository : public ImageRepository {
                 const std::optional<std::string>& from_state, Image* image) override {
     if (context.read_only) return ReadOnly();
     if (!IsUuidLike(id)) return NotFound(id);
-    return pool_->Run([&](soci::session& s) {
-      soci::transaction tx(s);
+    return pool_->Run([&](DbSession& s) {
+      soci::transaction tx(s.sql);
       Image current;
       Status found = LockMutable(s, context, ToLower(id), &current);
       if (!found.ok()) return found;
@@ -205,8 +205,8 @@ class PostgresImageRepository : public ImageRepository {
   Status Delete(const RequestContext& context, const std::string& id, Image* image) override {
     if (context.read_only) return ReadOnly();
     if (!IsUuidLike(id)) return NotFound(id);
-    return pool_->Run([&](soci::session& s) {
-      soci::transaction tx(s);
+    return pool_->Run([&](DbSession& s) {
+      soci::transaction tx(s.sql);
       Image current;
       Status found = LockMutable(s, context, ToLower(id), &current);
       if (!found.ok()) return found;
@@ -234,7 +234,7 @@ class PostgresImageRepository : public ImageRepository {
   Status ListMembers(const RequestContext& context, const std::string& image_id,
                      std::vector<ImageMember>* members) override {
     if (!IsUuidLike(image_id)) return NotFound(image_id);
-    return pool_->Run([&](soci::session& s) {
+    return pool_->Run([&](DbSession& s) {
       Image image;
       Status found = LoadLiveVisible(s, context, ToLower(image_id), &image);
       if (!found.ok()) return found;
@@ -247,8 +247,8 @@ class PostgresImageRepository : public ImageRepository {
                         const std::vector<MembershipEntry>& entries) override {
     if (context.read_only) return ReadOnly();
     if (!IsUuidLike(image_id)) return NotFound(image_id);
-    return pool_->Run([&](soci::session& s) {
-      soci::transaction tx(s);
+    return pool_->Run([&](DbSession& s) {
+      soci::transaction tx(s.sql);
       Image image;
       Status ok = LockSharable(s, context, ToLower(image_id), &image);
       if (!ok.ok()) return ok;
@@ -280,8 +280,8 @@ class PostgresImageRepository : public ImageRepository {
                    const std::string& member, std::optional<bool> can_share) override {
     if (context.read_only) return ReadOnly();
     if (!IsUuidLike(image_id)) return NotFound(image_id);
-    return pool_->Run([&](soci::session& s) {
-      soci::transaction tx(s);
+    return pool_->Run([&](DbSession& s) {
+      soci::transaction tx(s.sql);
       Image image;
       Status ok = LockSharable(s, context, ToLower(image_id), &image);
       if (!ok.ok()) return ok;
@@ -295,8 +295,8 @@ class PostgresImageRepository : public ImageRepository {
                       const std::string& member) override {
     if (context.read_only) return ReadOnly();
     if (!IsUuidLike(image_id)) return NotFound(image_id);
-    return pool_->Run([&](soci::session& s) {
-      soci::transaction tx(s);
+    return pool_->Run([&](DbSession& s) {
+      soci::transaction tx(s.sql);
       Image image;
       Status ok = LockSharable(s, context, ToLower(image_id), &image);
       if (!ok.ok()) return ok;
@@ -310,7 +310,7 @@ class PostgresImageRepository : public ImageRepository {
 
   Status SharedImages(const RequestContext& context, const std::string& member,
                       std::vector<ImageMember>* shared) override {
-    return pool_->Run([&](soci::session& s) {
+    return pool_->Run([&](DbSession& s) {
       std::string text =
           "SELECT m.image_id, CAST(m.can_share AS text) FROM image_members m "
           "JOIN images i ON i.id = m.image_id "
@@ -391,7 +391,7 @@ class PostgresImageRepository : public ImageRepository {
     if (c.status) add("status", *c.status, nullptr);
   }
 
-  static void UpsertProperties(soci::session& s, const std::string& id,
+  static void UpsertProperties(DbSession& s, const std::string& id,
                                const std::map<std::string, std::string>& properties, bool purge) {
     nlohmann::json object(properties);
     std::string json = object.dump();
@@ -416,7 +416,7 @@ class PostgresImageRepository : public ImageRepository {
                  {id, json});
   }
 
-  static void DeleteLocations(soci::session& s, const std::string& id) {
+  static void DeleteLocations(DbSession& s, const std::string& id) {
     sql::Execute(s,
                  "UPDATE image_locations SET deleted = true, status = 'deleted', deleted_at = " +
                      std::string(kNow) + ", updated_at = " + kNow +
@@ -424,7 +424,7 @@ class PostgresImageRepository : public ImageRepository {
                  {id});
   }
 
-  static void ReplaceLocation(soci::session& s, const std::string& id, const std::string& url) {
+  static void ReplaceLocation(DbSession& s, const std::string& id, const std::string& url) {
     DeleteLocations(s, id);
     sql::Execute(s,
                  "INSERT INTO image_locations (image_id, value, created_at, updated_at) "
@@ -433,7 +433,7 @@ class PostgresImageRepository : public ImageRepository {
                  {id, url});
   }
 
-  static std::vector<ImageMember> LoadMembers(soci::session& s, const std::string& id) {
+  static std::vector<ImageMember> LoadMembers(DbSession& s, const std::string& id) {
     std::vector<ImageMember> members;
     auto rows = sql::Select(s,
                             "SELECT member, CAST(can_share AS text), " + DisplayTime("created_at") +
@@ -453,7 +453,7 @@ class PostgresImageRepository : public ImageRepository {
     return members;
   }
 
-  static void UpsertMember(soci::session& s, const std::string& id, const std::string& member,
+  static void UpsertMember(DbSession& s, const std::string& id, const std::string& member,
                            std::optional<bool> can_share) {
     std::vector<Value> params{id, member};
     if (can_share) {
@@ -478,7 +478,7 @@ class PostgresImageRepository : public ImageRepository {
                  params);
   }
 
-  static long long SoftDeleteMember(soci::session& s, const std::string& id,
+  static long long SoftDeleteMember(DbSession& s, const std::string& id,
                                     const std::string& member) {
     return sql::Execute(s,
                         "UPDATE image_members SET deleted = true, deleted_at = " +
@@ -487,7 +487,7 @@ class PostgresImageRepository : public ImageRepository {
                         {id, member});
   }
 
-  bool IsMember(soci::session& s, const std::string& id, const std::optional<std::string>& owner,
+  bool IsMember(DbSession& s, const std::string& id, const std::optional<std::string>& owner,
                 bool* can_share = nullptr) {
     if (!owner) return false;
     auto rows = sql::Select(s,
@@ -501,7 +501,7 @@ class PostgresImageRepository : public ImageRepository {
 
   // Loads an image by id with the visibility rule applied in C++ (so the
   // caller can tell "invisible" from "visible but not mutable").
-  Status LoadRow(soci::session& s, const std::string& id, bool for_update, Image* image) {
+  Status LoadRow(DbSession& s, const std::string& id, bool for_update, Image* image) {
     auto rows = sql::Select(s,
                             "SELECT " + ImageColumns() + " FROM images i WHERE i.id = :p0" +
                                 (for_update ? " FOR UPDATE" : ""),
@@ -511,19 +511,23 @@ class PostgresImageRepository : public ImageRepository {
     return Status::Ok();
   }
 
-  Status LoadVisible(soci::session& s, const RequestContext& context, const std::string& id,
+  Status LoadVisible(DbSession& s, const RequestContext& context, const std::string& id,
                      Image* image) {
     Image loaded;
     Status found = LoadRow(s, ToLower(id), false, &loaded);
     if (!found.ok()) return found;
-    if (!IsVisible(context, loaded, IsMember(s, loaded.id, context.owner))) return NotFound(id);
+    // Membership matters only for a private image of another owner.
+    bool member_needed = !context.is_admin && !loaded.deleted && !loaded.is_public && loaded.owner &&
+                         loaded.owner != context.owner;
+    bool member = member_needed && IsMember(s, loaded.id, context.owner);
+    if (!IsVisible(context, loaded, member)) return NotFound(id);
     if (image) *image = std::move(loaded);
     return Status::Ok();
   }
 
   // Visible and not deleted (members routes treat a deleted image as gone,
   // even for admins).
-  Status LoadLiveVisible(soci::session& s, const RequestContext& context, const std::string& id,
+  Status LoadLiveVisible(DbSession& s, const RequestContext& context, const std::string& id,
                          Image* image) {
     Status found = LoadVisible(s, context, id, image);
     if (found.ok() && image->deleted) return NotFound(id);
@@ -532,7 +536,7 @@ class PostgresImageRepository : public ImageRepository {
 
   // Locks the row; not visible → 404, visible but not mutable → 403 for a
   // public image and 404 otherwise (spec §8.3).
-  Status LockMutable(soci::session& s, const RequestContext& context, const std::string& id,
+  Status LockMutable(DbSession& s, const RequestContext& context, const std::string& id,
                      Image* image) {
     Status found = LoadRow(s, id, true, image);
     if (!found.ok()) return found;
@@ -546,7 +550,7 @@ class PostgresImageRepository : public ImageRepository {
   }
 
   // Membership changes: admin, owner, or a member with can_share (§14.1).
-  Status LockSharable(soci::session& s, const RequestContext& context, const std::string& id,
+  Status LockSharable(DbSession& s, const RequestContext& context, const std::string& id,
                       Image* image) {
     if (!context.is_admin && !context.owner) return Status::Unauthorized("No authenticated user");
     Status found = LoadRow(s, id, true, image);

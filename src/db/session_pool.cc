@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "glance/common/logging.h"
+#include "sql_exec.h"
 
 namespace glance {
 
@@ -55,15 +56,17 @@ SessionPool::SessionPool(std::string libpq_connection, int size, int lease_timeo
       lease_timeout_ms_(lease_timeout_seconds * 1000),
       statement_timeout_ms_(statement_timeout_ms),
       pool_(std::make_unique<soci::connection_pool>(size)) {
+  for (int i = 0; i < size; ++i) caches_.push_back(std::make_unique<StatementCache>());
   // Bound the time a connection attempt may take while the server is away.
   setenv("PGCONNECT_TIMEOUT", "5", 0);
 }
 
 SessionPool::~SessionPool() = default;
 
-Status SessionPool::EnsureConnected(soci::session& session) {
+Status SessionPool::EnsureConnected(soci::session& session, StatementCache& statements) {
   if (session.get_backend() != nullptr && !ConnectionLost(session)) return Status::Ok();
   try {
+    statements.Clear();  // prepared statements die with their connection
     session.close();
     session.open(soci::postgresql, connection_);
     session << "SET statement_timeout = " + std::to_string(statement_timeout_ms_);
@@ -75,18 +78,19 @@ Status SessionPool::EnsureConnected(soci::session& session) {
   }
 }
 
-Status SessionPool::Run(const std::function<Status(soci::session&)>& work) {
+Status SessionPool::Run(const std::function<Status(DbSession&)>& work) {
   size_t position = 0;
   if (!pool_->try_lease(position, lease_timeout_ms_)) {
     return Status::Unavailable("All database connections are busy; try again later.");
   }
   Lease lease(*pool_, position);
   soci::session& session = pool_->at(position);
+  DbSession db{session, *caches_[position]};
   for (int attempt = 0; attempt < 2; ++attempt) {
-    Status connected = EnsureConnected(session);
+    Status connected = EnsureConnected(session, db.statements);
     if (!connected.ok()) return connected;
     try {
-      return work(session);
+      return work(db);
     } catch (const std::exception& e) {
       if (ConnectionLost(session)) {
         // The server went away under this session (restart, failover):

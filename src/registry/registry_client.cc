@@ -82,6 +82,9 @@ Status RegistryClient::Call(const RequestContext& context, const std::string& me
   if (!client || client_target != target) {
     client = std::make_unique<httplib::Client>(options_.host, options_.port);
     client->set_keep_alive(true);
+    // Small requests on a kept connection: Nagle plus delayed ACKs would add
+    // 40 ms to each.
+    client->set_tcp_nodelay(true);
     client->set_connection_timeout(5, 0);
     client->set_read_timeout(options_.timeout_seconds, 0);
     client->set_write_timeout(options_.timeout_seconds, 0);

@@ -45,6 +45,7 @@ class RegistryServer::Impl {
     int threads = options_.threads;
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     server_.set_payload_max_length(options_.max_body_bytes);
+    server_.set_tcp_nodelay(true);
     server_.set_keep_alive_max_count(1000);
     server_.set_keep_alive_timeout(5);
     server_.set_read_timeout(30, 0);

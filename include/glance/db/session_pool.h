@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "glance/common/status.h"
 
@@ -17,6 +18,16 @@ class connection_pool;
 }  // namespace soci
 
 namespace glance {
+
+// Prepared statements of one session, keyed by SQL text (see sql_exec).
+class StatementCache;
+
+// A leased, connected session and its statement cache; used by one thread
+// at a time.
+struct DbSession {
+  soci::session& sql;
+  StatementCache& statements;
+};
 
 // Turns Glance's SQLAlchemy-style URL (postgresql[+driver]://user:pw@host:port/db?k=v)
 // into a libpq connection URI.  Fails for other schemes.
@@ -35,16 +46,17 @@ class SessionPool {
   // that stays unreachable gives kUnavailable; other database errors give
   // kInternal (logged).  `work` must roll back its own transaction on error
   // (soci::transaction does so in its destructor).
-  Status Run(const std::function<Status(soci::session&)>& work);
+  Status Run(const std::function<Status(DbSession&)>& work);
 
  private:
-  Status EnsureConnected(soci::session& session);
+  Status EnsureConnected(soci::session& session, StatementCache& statements);
 
   std::string connection_;
   int size_;
   int lease_timeout_ms_;
   int statement_timeout_ms_;
   std::unique_ptr<soci::connection_pool> pool_;
+  std::vector<std::unique_ptr<StatementCache>> caches_;  // one per pool slot
 };
 
 }  // namespace glance

@@ -1,0 +1,285 @@
+// Integration-test fixture: a private database, glance-manage db_sync, a
+// glance-registry process on a free 127.0.0.1 port, an HTTP helper and
+// direct SQL helpers for "nothing changed in the database" assertions.
+//
+// Environment (exported by scripts/run-tests):
+//   GLANCE_BIN_DIR, GLANCE_TEST_PG_HOST, GLANCE_TEST_PG_PORT,
+//   GLANCE_SCRIPTS_DIR, GLANCE_TEST_TMPDIR.
+//
+// Each test suite that talks to a registry is declared with the
+// `SuiteScope` decorator; its test cases call `it::Shared()`, which starts
+// (once per suite, lazily) a fresh database plus a trusted-auth registry.
+// A start-up failure therefore fails each test case with a clear message
+// instead of silently skipping the suite.
+#ifndef GLANCE_TEST_INTEGRATION_REGISTRY_FIXTURE_H_
+#define GLANCE_TEST_INTEGRATION_REGISTRY_FIXTURE_H_
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <soci/soci.h>
+
+namespace it {
+
+using json = nlohmann::json;
+using Headers = httplib::Headers;
+using namespace std::chrono_literals;
+
+// ---------------------------------------------------------------- basics
+
+// The value of an environment variable; throws std::runtime_error naming it
+// when it is unset or empty.
+std::string RequireEnv(const char* name);
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int PickFreePort();
+
+// "prefix-<pid>-<n>", unique within this test run.
+std::string Unique(std::string_view prefix);
+
+// Percent-encodes everything but RFC 3986 unreserved characters.
+std::string UrlEncode(std::string_view text);
+// "?k1=v1&k2=v2" with both sides percent-encoded ("" for no parameters).
+std::string Query(const std::vector<std::pair<std::string, std::string>>& params);
+
+// True for the canonical 8-4-4-4-12 lower/upper-case hexadecimal form.
+bool LooksLikeUuid(const std::string& text);
+// True for "YYYY-MM-DDTHH:MM:SS.ffffff".
+bool LooksLikeTimestamp(const std::string& text);
+// A random version-4 UUID, lower case.
+std::string RandomUuid();
+
+// A JSON member as comparable text: a string's value, "<missing>" when the
+// key is absent, "<dump>" for any other JSON value ("<null>", "<5>",
+// "<true>").  (BOOST_TEST on json values directly would compare them as
+// collections.)
+std::string S(const json& object, const std::string& key);
+// The sorted key names of a JSON object.
+std::vector<std::string> Keys(const json& object);
+
+// ------------------------------------------------------------- processes
+
+struct ProcessResult {
+  bool exited = false;      // normal exit
+  int exit_code = -1;       // when exited
+  int term_signal = 0;      // when killed by a signal
+  bool timed_out = false;   // we had to SIGKILL it
+  std::string output;       // stdout
+  std::string errors;       // stderr
+};
+
+// Runs argv[0] (a path) with extra environment variables, bounded in time.
+ProcessResult RunProgram(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& extra_env = {},
+                         std::chrono::milliseconds timeout = 60s);
+
+// Starts a program in the background with stdout+stderr appended to
+// log_path; returns its pid (a child of this process).
+pid_t SpawnProgram(const std::vector<std::string>& argv, const std::string& log_path);
+
+// Waits (bounded) for a child; SIGKILLs it at the deadline.
+ProcessResult WaitChild(pid_t pid, std::chrono::milliseconds timeout);
+
+std::string ReadFile(const std::string& path);
+std::string Tail(const std::string& text, size_t bytes = 4000);
+
+// ------------------------------------------------------------------ HTTP
+
+struct Response {
+  int status = 0;  // 0: no HTTP response (see error)
+  std::string body;
+  Headers headers;
+  std::string error;
+
+  bool HasHeader(const std::string& name) const;
+  std::string Header(const std::string& name) const;
+  // Parses the body as JSON; throws std::runtime_error with the body on
+  // failure.
+  json Json() const;
+  // "<status> <body>" (or the transport error), for failure messages.
+  std::string Describe() const;
+};
+
+class Api {
+ public:
+  explicit Api(int port);
+
+  Response Send(const std::string& method, const std::string& path, const Headers& headers = {},
+                const std::string& body = "", const std::string& content_type = "application/json",
+                std::chrono::seconds read_timeout = 20s) const;
+  Response Get(const std::string& path, const Headers& headers = {}) const;
+  Response Delete(const std::string& path, const Headers& headers = {}) const;
+  Response Post(const std::string& path, const std::string& body, const Headers& headers = {}) const;
+  Response Put(const std::string& path, const std::string& body, const Headers& headers = {}) const;
+  Response PostJson(const std::string& path, const json& body, const Headers& headers = {}) const;
+  Response PutJson(const std::string& path, const json& body, const Headers& headers = {}) const;
+
+  int port() const { return port_; }
+
+ private:
+  int port_;
+};
+
+// Identity headers of a trusted-auth request.
+Headers ForTenant(const std::string& tenant, const std::string& roles = "member",
+                  const std::string& user = "");
+// An admin context (role `admin`) with its own tenant.
+Headers Admin(const std::string& tenant = "it-admin-tenant");
+// A copy of `headers` with one more header.
+Headers With(Headers headers, const std::string& name, const std::string& value);
+// The `Allow` header as a sorted list of upper-case method names.
+std::vector<std::string> AllowSet(const Response& response);
+std::vector<std::string> SortedMethods(std::vector<std::string> methods);
+
+// ------------------------------------------------------------ PostgreSQL
+
+struct PgTarget {
+  std::string host;  // unix socket directory
+  std::string port;
+  static PgTarget FromEnv();
+};
+
+// A fresh database `glance_it_<pid>_<n>` created through the maintenance
+// database `postgres`; dropped (WITH (FORCE)) on destruction.
+class Database {
+ public:
+  explicit Database(PgTarget target = PgTarget::FromEnv());
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  const std::string& name() const { return name_; }
+  const PgTarget& target() const { return target_; }
+  // The `[database] connection` URL for glance's config file.
+  std::string Url() const;
+  // A SOCI/libpq connection string for this database.
+  std::string SociConnect() const;
+
+ private:
+  PgTarget target_;
+  std::string name_;
+};
+
+// Row counts plus a digest of every table's rows, to prove a request left
+// the database alone.
+struct DbSnapshot {
+  std::map<std::string, std::string> tables;  // table -> "<count>:<md5>"
+  bool operator==(const DbSnapshot& other) const { return tables == other.tables; }
+};
+std::ostream& operator<<(std::ostream& out, const DbSnapshot& snapshot);
+
+// A glance-manage invocation on a config file.
+ProcessResult RunManage(const std::string& config_path, const std::vector<std::string>& args,
+                        std::chrono::milliseconds timeout = 60s);
+
+// ------------------------------------------------------------- registry
+
+struct RegistryConfig {
+  std::string flavor = "trusted-auth";
+  int workers = 8;
+  int limit_param_default = 25;
+  int api_limit_max = 1000;
+};
+
+// Writes a config file and glance-registry runs from it; see RegistryProcess.
+std::string WriteRegistryConfig(const std::string& db_url, int port, const RegistryConfig& config);
+
+// A running glance-registry.  The constructor writes its config file,
+// starts it and waits (10 s at most) until GET /healthcheck answers 200;
+// it throws with the log's tail otherwise.  The destructor stops it.
+class RegistryProcess {
+ public:
+  RegistryProcess(const std::string& db_url, RegistryConfig config = {});
+  ~RegistryProcess();
+  RegistryProcess(const RegistryProcess&) = delete;
+  RegistryProcess& operator=(const RegistryProcess&) = delete;
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::string& config_path() const { return config_path_; }
+  const std::string& log_path() const { return log_path_; }
+  Api api() const { return Api(port_); }
+
+  // True while the process has not exited (reaps it if it has).
+  bool Alive();
+  // SIGTERM, wait up to `grace`, then SIGKILL.  Idempotent.
+  ProcessResult Stop(std::chrono::milliseconds grace = 10s);
+  std::string LogTail(size_t bytes = 4000) const;
+
+ private:
+  int port_ = 0;
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  ProcessResult ended_;
+  std::string config_path_;
+  std::string log_path_;
+};
+
+// A database (db_sync'ed) plus a registry on it, plus a SOCI session to
+// the same database.
+class Env {
+ public:
+  explicit Env(RegistryConfig config = {});
+  ~Env();
+
+  Database& db() { return *db_; }
+  RegistryProcess& registry() { return *registry_; }
+  Api api() const { return registry_->api(); }
+  soci::session& sql();
+
+  // A second registry process on the same database with a different
+  // config (e.g. noauth); started on first use, stopped with the Env.
+  RegistryProcess& Extra(const std::string& key, const RegistryConfig& config);
+
+  // SELECT returning one bigint (e.g. count(*)); `param` binds :p if given.
+  long long Count(const std::string& sql_text, const std::optional<std::string>& param = {});
+  // SELECT returning one text value (or NULL → nullopt); no row → nullopt.
+  std::optional<std::string> Text(const std::string& sql_text,
+                                  const std::optional<std::string>& param = {});
+  // Counts and digests of images, image_properties, image_members,
+  // image_locations.
+  DbSnapshot Snapshot();
+
+ private:
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<RegistryProcess> registry_;
+  std::unique_ptr<soci::session> sql_;
+  std::map<std::string, std::unique_ptr<RegistryProcess>> extras_;
+};
+
+// The current suite's shared Env, started on first use (a failure is
+// remembered and rethrown to the suite's later cases without retrying).
+Env& Shared();
+// Stops every shared Env (suite teardown, and the global teardown).
+void ReleaseShared();
+
+// Suite decorator: `BOOST_AUTO_TEST_SUITE(name, *boost::unit_test::fixture<it::SuiteScope>())`.
+struct SuiteScope {
+  SuiteScope() = default;
+  ~SuiteScope() { ReleaseShared(); }
+};
+
+// ------------------------------------------------------ image helpers
+
+// POST /images with {"image": image}; requires 200 and returns the image.
+json CreateImage(const Api& api, const Headers& headers, const json& image);
+// GET /images/detail<query>; requires 200 and returns the "images" array.
+std::vector<json> ListDetail(const Api& api, const Headers& headers, const std::string& query = "");
+// GET /images<query>; requires 200 and returns the "images" array.
+std::vector<json> ListIndex(const Api& api, const Headers& headers, const std::string& query = "");
+std::vector<std::string> Ids(const std::vector<json>& images);
+bool ContainsId(const std::vector<json>& images, const std::string& id);
+
+}  // namespace it
+
+#endif  // GLANCE_TEST_INTEGRATION_REGISTRY_FIXTURE_H_

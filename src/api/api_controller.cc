@@ -372,7 +372,7 @@ class ApiController::Impl {
       return s;
     }
     ImageDigests digests;
-    s = store_.Hash(file, &digests);
+    s = store_.HashAndSync(file, &digests);
     if (!s.ok()) {
       Kill(call, image->id, file);
       return s;

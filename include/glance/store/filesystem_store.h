@@ -3,9 +3,9 @@
 //
 // Uploads arrive as files nginx already wrote into `incoming_dir`, which
 // lives on the same filesystem.  Adopting one means: hash it (MD5 for the
-// v1 checksum and SHA-512 for os_hash_value, on two threads at once), fsync
-// it, and rename it to <datadir>/<id> without replacing anything, then fsync
-// the directory.  A file therefore appears in the store only whole and
+// v1 checksum and SHA-512 for os_hash_value) while it is flushed to disk,
+// all three at once, then rename it to <datadir>/<id> without replacing
+// anything and fsync the directory.  A file therefore appears in the store only whole and
 // hashed.  Paths are built only from validated image ids, never from client
 // text.  Thread-safe (no shared mutable state).
 #ifndef GLANCE_STORE_FILESYSTEM_STORE_H_
@@ -34,11 +34,13 @@ class FilesystemStore {
   // kInvalidArgument unless `path` names a regular file directly inside the
   // incoming directory.
   Status CheckUpload(const std::string& path) const;
-  // Size and digests of an uploaded file.
-  Status Hash(const std::string& path, ImageDigests* digests) const;
-  // Makes the upload the data of image `id`: kConflict if the image already
-  // has data, kTooLarge when the disk is full, kUnavailable when the store
-  // cannot be written.  `location` receives the file:// URI.
+  // Size and digests of an uploaded file, which is also flushed to disk:
+  // MD5, SHA-512 and the flush run on three threads at once.
+  Status HashAndSync(const std::string& path, ImageDigests* digests) const;
+  // Makes a hashed and synced upload the data of image `id`: kConflict if
+  // the image already has data, kTooLarge when the disk is full,
+  // kUnavailable when the store cannot be written.  `location` receives the
+  // file:// URI.
   Status Adopt(const std::string& upload_path, const std::string& id, std::string* location) const;
   // Removes the data of image `id`; kNotFound when there is none.
   Status Remove(const std::string& id) const;

@@ -19,7 +19,10 @@ namespace glance {
 struct RegistryOptions {
   std::string bind_host = "127.0.0.1";  // internal service: loopback unless configured
   int bind_port = 9191;
-  int threads = 8;                      // [DEFAULT] workers
+  // [DEFAULT] workers: request threads.  A keep-alive connection holds a
+  // thread while it is open, so this must exceed the API's total threads
+  // (api workers x worker_threads).
+  int threads = 64;
   size_t max_body_bytes = 16 * 1024 * 1024;
   ContextOptions context;
   ListLimits limits;

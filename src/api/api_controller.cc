@@ -113,9 +113,7 @@ class ApiController::Impl {
 
   void Handle(const HttpRequest& request, HttpResponse* response) const {
     Call call{request, RequestContext(), {}, response, {}};
-    auto header = [&request](const std::string& name) { return request.Header(name); };
-    Status s = BuildRequestContext(options_.context, header, &call.context);
-    if (s.ok()) s = Route(call);
+    Status s = Route(call);
     if (!s.ok()) {
       *response = HttpResponse();
       ErrorBody body = FormatErrorBody(s.HttpStatus(), s.message(),
@@ -151,6 +149,9 @@ class ApiController::Impl {
     std::string first = path.substr(1, path.find('/', 1) == std::string::npos
                                            ? std::string::npos
                                            : path.find('/', 1) - 1);
+    // Version negotiation comes before identity, as in Glance's pipeline:
+    // the versions document needs no credentials.
+    call.context.request_id = ResolveRequestId(call.request.Header("X-Openstack-Request-Id"));
     if (first == "versions") {
       Versions(call.request, 200, call.response);
       return Status::Ok();
@@ -176,6 +177,12 @@ class ApiController::Impl {
       Versions(call.request, 300, call.response);
       return Status::Ok();
     }
+
+    auto header = [&call](const std::string& name) { return call.request.Header(name); };
+    std::string request_id = call.context.request_id;
+    Status s = BuildRequestContext(options_.context, header, &call.context);
+    call.context.request_id = request_id;
+    if (!s.ok()) return s;
 
     auto match = router_.Find(call.request.method, v1_path);
     using Kind = Router<Handler>::Match::Kind;
@@ -251,6 +258,14 @@ class ApiController::Impl {
     if (!s.ok()) return s;
     if (image.status != "active") {
       return Status::NotFound("Image " + image.id + " is not active (status " + image.status + ").");
+    }
+    if (image.size.value_or(0) == 0) {
+      // An empty image (created with x-image-meta-size: 0) has no file.
+      self.SetImageHeaders(image, call.response);
+      call.response->SetHeader("Content-Type", "application/octet-stream");
+      call.response->SetHeader("Content-Length", "0");
+      call.response->status = 200;
+      return Status::Ok();
     }
     int64_t stored_size = 0;
     s = self.store_.Size(image.id, &stored_size);

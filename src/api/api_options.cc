@@ -15,6 +15,7 @@ ApiOptions ApiOptions::FromConfig(const Config& config) {
   }
   o.registry.host = config.GetString("DEFAULT", "registry_host", o.registry.host);
   o.registry.port = static_cast<int>(config.GetInt("DEFAULT", "registry_port", o.registry.port));
+  o.registry.unix_socket = config.GetString("DEFAULT", "registry_socket", "");
   o.registry.timeout_seconds = static_cast<int>(
       config.GetInt("DEFAULT", "registry_client_timeout", o.registry.timeout_seconds));
   o.context = ContextOptions::FromConfig(config);

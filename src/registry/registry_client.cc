@@ -78,9 +78,16 @@ Status RegistryClient::Call(const RequestContext& context, const std::string& me
   // connection stays warm between requests.
   thread_local std::unique_ptr<httplib::Client> client;
   thread_local std::string client_target;
-  std::string target = options_.host + ":" + std::to_string(options_.port);
+  std::string target = options_.unix_socket.empty()
+                           ? options_.host + ":" + std::to_string(options_.port)
+                           : options_.unix_socket;
   if (!client || client_target != target) {
-    client = std::make_unique<httplib::Client>(options_.host, options_.port);
+    if (options_.unix_socket.empty()) {
+      client = std::make_unique<httplib::Client>(options_.host, options_.port);
+    } else {
+      client = std::make_unique<httplib::Client>(options_.unix_socket);
+      client->set_address_family(AF_UNIX);
+    }
     client->set_keep_alive(true);
     // Small requests on a kept connection: Nagle plus delayed ACKs would add
     // 40 ms to each.

@@ -2,6 +2,10 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -15,6 +19,7 @@ RegistryOptions RegistryOptions::FromConfig(const Config& config) {
   RegistryOptions o;
   o.bind_host = config.GetString("DEFAULT", "bind_host", o.bind_host);
   o.bind_port = static_cast<int>(config.GetInt("DEFAULT", "bind_port", o.bind_port));
+  o.unix_socket = config.GetString("DEFAULT", "unix_socket", "");
   o.threads = static_cast<int>(config.GetInt("DEFAULT", "workers", o.threads));
   if (o.threads < 1) o.threads = 1;
   o.context = ContextOptions::FromConfig(config);
@@ -42,39 +47,75 @@ class RegistryServer::Impl {
     services_.repository = repository_.get();
     services_.limits = options_.limits;
 
+    Configure(tcp_server_);
+    if (!options_.unix_socket.empty()) {
+      unix_server_ = std::make_unique<httplib::Server>();
+      unix_server_->set_address_family(AF_UNIX);
+      Configure(*unix_server_);
+    }
+  }
+
+  bool Listen() {
+    std::thread unix_thread;
+    std::atomic<bool> unix_ok{true};
+    if (unix_server_) {
+      unlink(options_.unix_socket.c_str());
+      // Access is governed by the socket's directory; the registry writes no
+      // other files, so the process umask can simply allow everyone.
+      umask(0);
+      unix_thread = std::thread([this, &unix_ok] {
+        unix_ok = unix_server_->listen(options_.unix_socket.c_str(), 80);
+      });
+    }
+    bool tcp_ok = tcp_server_.listen(options_.bind_host.c_str(), options_.bind_port);
+    if (unix_server_) {
+      unix_server_->stop();
+      unix_thread.join();
+      unlink(options_.unix_socket.c_str());
+    }
+    return tcp_ok && unix_ok;
+  }
+
+  void Stop() {
+    tcp_server_.stop();
+    if (unix_server_) unix_server_->stop();
+  }
+
+ private:
+  void Configure(httplib::Server& server) {
     int threads = options_.threads;
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    server_.set_payload_max_length(options_.max_body_bytes);
-    server_.set_tcp_nodelay(true);
-    server_.set_keep_alive_max_count(1000);
-    server_.set_keep_alive_timeout(5);
-    server_.set_read_timeout(30, 0);
-    server_.set_write_timeout(30, 0);
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    server.set_payload_max_length(options_.max_body_bytes);
+    server.set_tcp_nodelay(true);
+    server.set_keep_alive_max_count(1000);
+    server.set_keep_alive_timeout(5);
+    server.set_read_timeout(30, 0);
+    server.set_write_timeout(30, 0);
 
     auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
       Dispatch(req, res);
     };
     const char* any = "/.*";
-    server_.Get(any, dispatch);
-    server_.Post(any, dispatch);
-    server_.Put(any, dispatch);
-    server_.Delete(any, dispatch);
-    server_.Patch(any, dispatch);
-    server_.Options(any, dispatch);
+    server.Get(any, dispatch);
+    server.Post(any, dispatch);
+    server.Put(any, dispatch);
+    server.Delete(any, dispatch);
+    server.Patch(any, dispatch);
+    server.Options(any, dispatch);
 
-    server_.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
       request_start_ = std::chrono::steady_clock::now();
       return httplib::Server::HandlerResponse::Unhandled;
     });
     // Errors raised by httplib itself (oversized body, bad request line).
-    server_.set_error_handler(httplib::Server::HandlerWithResponse(
+    server.set_error_handler(httplib::Server::HandlerWithResponse(
         [](const httplib::Request& req, httplib::Response& res) {
           if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
           WriteError(req, res, res.status, HttpReasonPhrase(res.status),
                      ResolveRequestId(std::nullopt));
           return httplib::Server::HandlerResponse::Handled;
         }));
-    server_.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+    server.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
                                      std::exception_ptr error) {
       std::string what = "unknown";
       try {
@@ -87,7 +128,7 @@ class RegistryServer::Impl {
       WriteError(req, res, 500, "The server has either erred or is incapable of performing the "
                                 "requested operation.", ResolveRequestId(std::nullopt));
     });
-    server_.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
       auto elapsed = std::chrono::steady_clock::now() - request_start_;
       double ms = std::chrono::duration<double, std::milli>(elapsed).count();
       char line[64];
@@ -97,10 +138,6 @@ class RegistryServer::Impl {
     });
   }
 
-  bool Listen() { return server_.listen(options_.bind_host.c_str(), options_.bind_port); }
-  void Stop() { server_.stop(); }
-
- private:
   static void WriteError(const httplib::Request& req, httplib::Response& res, int status,
                          const std::string& message, const std::string& request_id) {
     ErrorBody body = FormatErrorBody(status, message, req.get_header_value("Accept"));
@@ -160,7 +197,8 @@ class RegistryServer::Impl {
   std::unique_ptr<ImageRepository> repository_;
   Router<registry::Handler> router_;
   registry::Services services_{};
-  httplib::Server server_;
+  httplib::Server tcp_server_;
+  std::unique_ptr<httplib::Server> unix_server_;
 };
 
 thread_local std::chrono::steady_clock::time_point RegistryServer::Impl::request_start_;

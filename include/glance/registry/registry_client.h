@@ -24,6 +24,8 @@ namespace glance {
 struct RegistryClientOptions {
   std::string host = "127.0.0.1";
   int port = 9191;
+  // When set, the registry's unix socket is used instead of host:port.
+  std::string unix_socket;
   int timeout_seconds = 60;
   std::string admin_role = "admin";
 };

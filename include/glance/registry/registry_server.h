@@ -19,6 +19,9 @@ namespace glance {
 struct RegistryOptions {
   std::string bind_host = "127.0.0.1";  // internal service: loopback unless configured
   int bind_port = 9191;
+  // Optional unix socket served beside the TCP port: glance-api on the same
+  // host reaches the registry without the loopback TCP stack.
+  std::string unix_socket;
   // [DEFAULT] workers: request threads.  A keep-alive connection holds a
   // thread while it is open, so this must exceed the API's total threads
   // (api workers x worker_threads).

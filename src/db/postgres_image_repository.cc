@@ -135,7 +135,6 @@ class PostgresImageRepository : public ImageRepository {
     if (context.read_only) return ReadOnly();
     std::string id = changes.id.value_or(NewUuid());
     return pool_->Run([&](DbSession& s) {
-      soci::transaction tx(s.sql);
       ImageChanges values_given = changes;
       if (!values_given.status) values_given.status = "active";
       std::vector<std::string> columns{"id", "created_at", "updated_at"};
@@ -149,10 +148,20 @@ class PostgresImageRepository : public ImageRepository {
       values.push_back(time_value(changes.created_at));
       values.push_back(time_value(changes.updated_at));
       AppendColumnChanges(values_given, &columns, &values, &params);
-      long long inserted = sql::Execute(
-          s, "INSERT INTO images (" + Join(columns) + ") VALUES (" + Join(values) +
-                 ") ON CONFLICT (id) DO NOTHING",
-          params);
+      std::string insert = "INSERT INTO images AS i (" + Join(columns) + ") VALUES (" +
+                           Join(values) + ") ON CONFLICT (id) DO NOTHING";
+      bool has_children = (changes.properties && !changes.properties->empty()) ||
+                          (changes.location && *changes.location);
+      if (!has_children) {
+        // One statement, committed on its own: the row comes back from
+        // RETURNING, so a create costs one round trip.
+        auto rows = sql::Select(s, insert + " RETURNING " + ImageColumns(), params);
+        if (rows.empty()) return Status::Conflict("An image with identifier " + id + " already exists");
+        *image = ParseImage(rows[0]);
+        return Status::Ok();
+      }
+      soci::transaction tx(s.sql);
+      long long inserted = sql::Execute(s, insert, params);
       if (inserted == 0) return Status::Conflict("An image with identifier " + id + " already exists");
       if (changes.properties) UpsertProperties(s, id, *changes.properties, false);
       if (changes.location && *changes.location) ReplaceLocation(s, id, **changes.location);

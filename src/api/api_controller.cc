@@ -211,15 +211,13 @@ class ApiController::Impl {
       if (key == "deleted") continue;
       forward += (forward.empty() ? "" : "&") + UrlEncode(key) + "=" + UrlEncode(value);
     }
-    std::vector<Image> images;
-    // Always the registry's detail list: the index entries are cut from it.
-    s = registry_.ListImages(call.context, true, forward, &images);
+    // The registry answers in the v1 shape: its body is passed on as is.
+    std::string body;
+    s = registry_.ListImagesJson(call.context, detail, forward, &body);
     if (!s.ok()) return s;
-    json list = json::array();
-    for (const Image& image : images) {
-      list.push_back(detail ? ImageToApiJson(image) : ImageToIndexJson(image));
-    }
-    SetJson(call.response, 200, json{{"images", std::move(list)}});
+    call.response->status = 200;
+    call.response->SetHeader("Content-Type", "application/json");
+    call.response->body = std::move(body);
     return Status::Ok();
   }
 

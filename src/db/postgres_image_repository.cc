@@ -41,6 +41,36 @@ const std::string& ImageColumns() {
   return columns;
 }
 
+// One list entry as a JSON object built by PostgreSQL over alias i, with
+// the same keys and value forms as ImageToRegistryJson (spec §4.2, §16).
+std::string JsonColumn(ListShape shape) {
+  std::string index =
+      "'id', i.id, 'name', i.name, 'size', i.size, 'disk_format', i.disk_format, "
+      "'container_format', i.container_format, 'checksum', i.checksum";
+  if (shape == ListShape::kIndex) return "json_build_object(" + index + ")";
+  std::string detail =
+      index +
+      ", 'virtual_size', i.virtual_size, 'status', i.status, 'is_public', i.is_public, "
+      "'protected', i.protected, 'owner', i.owner, 'min_disk', i.min_disk, "
+      "'min_ram', i.min_ram, 'created_at', " +
+      DisplayTime("i.created_at") + ", 'updated_at', " + DisplayTime("i.updated_at") +
+      ", 'deleted_at', " + DisplayTime("i.deleted_at") +
+      ", 'deleted', i.deleted, 'properties', "
+      "(SELECT coalesce(json_object_agg(p.name, p.value), '{}') FROM image_properties p "
+      " WHERE p.image_id = i.id AND NOT p.deleted)";
+  if (shape == ListShape::kDetailWithoutLocations) return "json_build_object(" + detail + ")";
+  // json_build_object takes at most 100 arguments: the registry-only keys
+  // are merged in with a second object.
+  return "(jsonb_build_object(" + detail +
+         ") || jsonb_build_object("
+         "'os_hash_algo', i.os_hash_algo, 'os_hash_value', i.os_hash_value, "
+         "'location', (SELECT l.value FROM image_locations l WHERE l.image_id = i.id "
+         "  AND NOT l.deleted AND l.status = 'active' ORDER BY l.id LIMIT 1), "
+         "'location_data', (SELECT coalesce(json_agg(json_build_object('id', l.id, 'url', l.value, "
+         "  'metadata', CAST(l.meta_data AS json), 'status', l.status) ORDER BY l.id), '[]') "
+         "  FROM image_locations l WHERE l.image_id = i.id AND NOT l.deleted)))";
+}
+
 std::optional<int64_t> ToInt(const Value& v) {
   if (!v) return std::nullopt;
   return std::stoll(*v);
@@ -112,8 +142,8 @@ class PostgresImageRepository : public ImageRepository {
     return pool_->Run([&](DbSession& s) { return LoadVisible(s, context, id, image); });
   }
 
-  Status List(const RequestContext& context, const ListQuery& query,
-              std::vector<Image>* images) override {
+  Status ListJson(const RequestContext& context, const ListQuery& query, ListShape shape,
+                  std::string* json_array) override {
     return pool_->Run([&](DbSession& s) {
       if (query.marker) {
         Status marker = LoadVisible(s, context, *query.marker, nullptr);
@@ -121,11 +151,15 @@ class PostgresImageRepository : public ImageRepository {
           return Status::InvalidArgument("Invalid marker. Image could not be found.");
         }
       }
-      SqlText list = BuildListSql(query, context, ImageColumns());
-      images->clear();
+      SqlText list = BuildListSql(query, context, "CAST(" + JsonColumn(shape) + " AS text)");
+      json_array->assign("[");
+      bool first = true;
       for (const Row& row : sql::Select(s, list.text, ToValues(list.params))) {
-        images->push_back(ParseImage(row));
+        if (!first) json_array->push_back(',');
+        json_array->append(row[0].value_or("null"));
+        first = false;
       }
+      json_array->push_back(']');
       return Status::Ok();
     });
   }

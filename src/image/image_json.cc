@@ -147,15 +147,6 @@ json ImageToRegistryJson(const Image& image) {
   };
 }
 
-json ImageToIndexJson(const Image& image) {
-  return {{"id", image.id},
-          {"name", OrNull(image.name)},
-          {"size", OrNull(image.size)},
-          {"disk_format", OrNull(image.disk_format)},
-          {"container_format", OrNull(image.container_format)},
-          {"checksum", OrNull(image.checksum)}};
-}
-
 json MemberToJson(const ImageMember& member) {
   return {{"member_id", member.member}, {"can_share", member.can_share}};
 }

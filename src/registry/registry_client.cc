@@ -2,7 +2,9 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "glance/common/logging.h"
 #include "glance/image/image_json.h"
@@ -43,20 +45,6 @@ Status StatusFromReply(int status, const json& body) {
     case 503: return Status::Unavailable(message);
     default: return Status::Internal("The image registry failed: " + message);
   }
-}
-
-Status ImagesFrom(const json& body, std::vector<Image>* images) {
-  images->clear();
-  if (!body.is_object() || !body.contains("images") || !body["images"].is_array()) {
-    return Status::Internal("The image registry sent a malformed image list.");
-  }
-  for (const json& item : body["images"]) {
-    Image image;
-    Status s = ImageFromRegistryJson(item, &image);
-    if (!s.ok()) return s;
-    images->push_back(std::move(image));
-  }
-  return Status::Ok();
 }
 
 Status ImageFrom(const json& body, Image* image) {
@@ -117,14 +105,28 @@ Status RegistryClient::Call(const RequestContext& context, const std::string& me
     return client->Delete(path.c_str(), headers);
   };
   httplib::Result result = send();
-  // A kept connection the registry closed meanwhile fails at once; only
-  // reads are retried, as a write may have been applied.
-  if (!result && method == "GET") result = send();
+  // A refused connection never reached the registry (its listen backlog
+  // overflows under bursts of new connections): retry any method after a
+  // short pause.  A kept connection the registry closed meanwhile fails
+  // later in the exchange: only reads are retried then, as a write may
+  // have been applied.
+  for (int attempt = 0; attempt < 4 && !result; ++attempt) {
+    if (result.error() == httplib::Error::Connection) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1 << (2 * attempt)));
+    } else if (method != "GET" || attempt > 0) {
+      break;
+    }
+    result = send();
+  }
   if (!result) {
     LogWarning("registry " + target + " unreachable: " + httplib::to_string(result.error()));
     return Status::Unavailable("The image registry is unavailable; try again later.");
   }
   reply->status = result->status;
+  if (!reply->parse && result->status < 400) {
+    reply->raw = std::move(result->body);
+    return Status::Ok();
+  }
   reply->body = result->body.empty() ? json() : json::parse(result->body, nullptr, false);
   if (result->status >= 400) return StatusFromReply(result->status, reply->body);
   if (reply->body.is_discarded()) return Status::Internal("The image registry sent malformed JSON.");
@@ -137,13 +139,15 @@ Status RegistryClient::GetImage(const RequestContext& context, const std::string
   return s.ok() ? ImageFrom(reply.body, image) : s;
 }
 
-Status RegistryClient::ListImages(const RequestContext& context, bool detail,
-                                  const std::string& query_string, std::vector<Image>* images) {
+Status RegistryClient::ListImagesJson(const RequestContext& context, bool detail,
+                                      const std::string& query_string, std::string* body) {
   Reply reply;
+  reply.parse = false;
   std::string path = detail ? "/images/detail" : "/images";
   if (!query_string.empty()) path += "?" + query_string;
-  Status s = Call(context, "GET", path, std::nullopt, {}, &reply);
-  return s.ok() ? ImagesFrom(reply.body, images) : s;
+  Status s = Call(context, "GET", path, std::nullopt, {{"X-Glance-Hide-Locations", "true"}}, &reply);
+  if (s.ok()) *body = std::move(reply.raw);
+  return s;
 }
 
 Status RegistryClient::CreateImage(const RequestContext& context, const json& image,

@@ -29,6 +29,7 @@ struct Call {
 struct Reply {
   int status = 200;
   std::optional<nlohmann::json> json;  // no body when empty
+  std::string raw_json;                // a body already serialised (lists)
 };
 
 struct Services {

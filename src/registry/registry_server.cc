@@ -184,7 +184,9 @@ class RegistryServer::Impl {
       return;
     }
     res.status = reply.status;
-    if (reply.json) {
+    if (!reply.raw_json.empty()) {
+      res.set_content(reply.raw_json, "application/json");
+    } else if (reply.json) {
       res.set_content(reply.json->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                       "application/json");
     }

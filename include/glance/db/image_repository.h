@@ -21,15 +21,23 @@
 
 namespace glance {
 
+// What each entry of a list holds.
+enum class ListShape {
+  kIndex,                   // id, name, size, disk_format, container_format, checksum
+  kDetail,                  // the registry image dict (spec §16)
+  kDetailWithoutLocations,  // the v1 API's detail entry (spec §4.2)
+};
+
 class ImageRepository {
  public:
   virtual ~ImageRepository() = default;
 
   virtual Status Get(const RequestContext& context, const std::string& id, Image* image) = 0;
-  // Fails with kInvalidArgument "Invalid marker..." when the marker is not
-  // an image the context can see.
-  virtual Status List(const RequestContext& context, const ListQuery& query,
-                      std::vector<Image>* images) = 0;
+  // The JSON array of a list, built by the database itself (no per-image
+  // objects on the way).  Fails with kInvalidArgument "Invalid marker..."
+  // when the marker is not an image the context can see.
+  virtual Status ListJson(const RequestContext& context, const ListQuery& query,
+                          ListShape shape, std::string* json_array) = 0;
   // `changes` must carry a status; the id is generated when absent.
   virtual Status Create(const RequestContext& context, const ImageChanges& changes,
                         Image* image) = 0;

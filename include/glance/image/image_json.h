@@ -16,8 +16,6 @@ namespace glance {
 
 // The registry image dict: detail fields plus location and location_data.
 nlohmann::json ImageToRegistryJson(const Image& image);
-// The index entry: id, name, size, disk_format, container_format, checksum.
-nlohmann::json ImageToIndexJson(const Image& image);
 nlohmann::json MemberToJson(const ImageMember& member);
 nlohmann::json SharedImageToJson(const ImageMember& member);
 

@@ -35,9 +35,11 @@ class RegistryClient {
   explicit RegistryClient(RegistryClientOptions options);
 
   Status GetImage(const RequestContext& context, const std::string& id, Image* image);
+  // The registry's list body, {"images": [...]}, as it came: index entries,
+  // or detail entries in the v1 API's shape (locations left out).
   // `query_string` is passed through as given (already validated).
-  Status ListImages(const RequestContext& context, bool detail, const std::string& query_string,
-                    std::vector<Image>* images);
+  Status ListImagesJson(const RequestContext& context, bool detail,
+                        const std::string& query_string, std::string* body);
   Status CreateImage(const RequestContext& context, const nlohmann::json& image, Image* created);
   Status UpdateImage(const RequestContext& context, const std::string& id,
                      const nlohmann::json& image, bool purge_properties,
@@ -57,8 +59,10 @@ class RegistryClient {
 
  private:
   struct Reply {
+    bool parse = true;  // false: leave the body in `raw`
     int status = 0;
     nlohmann::json body;
+    std::string raw;
   };
   Status Call(const RequestContext& context, const std::string& method, const std::string& path,
               const std::optional<nlohmann::json>& body, const std::vector<std::pair<std::string, std::string>>& extra_headers,

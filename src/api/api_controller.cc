@@ -26,21 +26,6 @@ namespace {
 
 constexpr size_t kMaxJsonBodyBytes = 1 << 20;
 
-std::string UrlEncode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 // The v1 JSON of an image: the registry dict without what v1 never shows
 // (locations, spec §4.2; the v2-era hash fields).
 json ImageToApiJson(const Image& image) {
@@ -628,10 +613,16 @@ class ApiController::Impl {
     return Status::Ok();
   }
 
-  static Status AddMember(const Impl& self, Call& call) {
+  // What every change of one membership checks first: a writable context,
+  // an image id that can exist, a valid member id.
+  static Status CheckMemberChange(const Call& call) {
     if (call.context.read_only) return Status::Forbidden("Read-only access");
     if (!IsUuidLike(call.params[0])) return Status::NotFound("No image found");
-    Status s = ValidateMemberId(call.params[1]);
+    return ValidateMemberId(call.params[1]);
+  }
+
+  static Status AddMember(const Impl& self, Call& call) {
+    Status s = CheckMemberChange(call);
     if (!s.ok()) return s;
     std::string text;
     s = ReadBodyFile(call.request, &text);
@@ -657,9 +648,7 @@ class ApiController::Impl {
   }
 
   static Status RemoveMember(const Impl& self, Call& call) {
-    if (call.context.read_only) return Status::Forbidden("Read-only access");
-    if (!IsUuidLike(call.params[0])) return Status::NotFound("No image found");
-    Status s = ValidateMemberId(call.params[1]);
+    Status s = CheckMemberChange(call);
     if (!s.ok()) return s;
     s = HideForbidden(
         self.registry_.RemoveMember(call.context, ToLower(call.params[0]), call.params[1]));

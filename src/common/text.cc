@@ -127,6 +127,24 @@ Status ValidateMetadataText(std::string_view value, size_t max_chars, std::strin
   return Status::Ok();
 }
 
+std::string UrlEncode(std::string_view text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == '~';
+    if (unreserved) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
 std::optional<std::string> UrlDecode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "glance/common/logging.h"
+#include "glance/common/text.h"
 #include "glance/image/image_json.h"
 
 namespace glance {
@@ -14,21 +15,6 @@ namespace glance {
 using nlohmann::json;
 
 namespace {
-
-std::string PathEscape(const std::string& segment) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : segment) {
-    if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 Status StatusFromReply(int status, const json& body) {
   std::string message = body.is_object() && body.contains("message") && body["message"].is_string()
@@ -135,7 +121,7 @@ Status RegistryClient::Call(const RequestContext& context, const std::string& me
 
 Status RegistryClient::GetImage(const RequestContext& context, const std::string& id, Image* image) {
   Reply reply;
-  Status s = Call(context, "GET", "/images/" + PathEscape(id), std::nullopt, {}, &reply);
+  Status s = Call(context, "GET", "/images/" + UrlEncode(id), std::nullopt, {}, &reply);
   return s.ok() ? ImageFrom(reply.body, image) : s;
 }
 
@@ -165,21 +151,21 @@ Status RegistryClient::UpdateImage(const RequestContext& context, const std::str
   std::vector<std::pair<std::string, std::string>> headers;
   if (purge_properties) headers.emplace_back("X-Glance-Registry-Purge-Props", "true");
   Reply reply;
-  Status s = Call(context, "PUT", "/images/" + PathEscape(id), body, headers, &reply);
+  Status s = Call(context, "PUT", "/images/" + UrlEncode(id), body, headers, &reply);
   return s.ok() ? ImageFrom(reply.body, updated) : s;
 }
 
 Status RegistryClient::DeleteImage(const RequestContext& context, const std::string& id,
                                    Image* deleted) {
   Reply reply;
-  Status s = Call(context, "DELETE", "/images/" + PathEscape(id), std::nullopt, {}, &reply);
+  Status s = Call(context, "DELETE", "/images/" + UrlEncode(id), std::nullopt, {}, &reply);
   return s.ok() ? ImageFrom(reply.body, deleted) : s;
 }
 
 Status RegistryClient::ListMembers(const RequestContext& context, const std::string& id,
                                    std::vector<ImageMember>* members) {
   Reply reply;
-  Status s = Call(context, "GET", "/images/" + PathEscape(id) + "/members", std::nullopt, {}, &reply);
+  Status s = Call(context, "GET", "/images/" + UrlEncode(id) + "/members", std::nullopt, {}, &reply);
   if (!s.ok()) return s;
   members->clear();
   if (!reply.body.contains("members")) return Status::Internal("malformed member list");
@@ -202,7 +188,7 @@ Status RegistryClient::ReplaceMembers(const RequestContext& context, const std::
     list.push_back(std::move(item));
   }
   Reply reply;
-  return Call(context, "PUT", "/images/" + PathEscape(id) + "/members",
+  return Call(context, "PUT", "/images/" + UrlEncode(id) + "/members",
               json{{"memberships", list}}, {}, &reply);
 }
 
@@ -211,21 +197,21 @@ Status RegistryClient::AddMember(const RequestContext& context, const std::strin
   json body = json::object();
   if (can_share) body["member"] = {{"can_share", *can_share}};
   Reply reply;
-  return Call(context, "PUT", "/images/" + PathEscape(id) + "/members/" + PathEscape(member), body,
+  return Call(context, "PUT", "/images/" + UrlEncode(id) + "/members/" + UrlEncode(member), body,
               {}, &reply);
 }
 
 Status RegistryClient::RemoveMember(const RequestContext& context, const std::string& id,
                                     const std::string& member) {
   Reply reply;
-  return Call(context, "DELETE", "/images/" + PathEscape(id) + "/members/" + PathEscape(member),
+  return Call(context, "DELETE", "/images/" + UrlEncode(id) + "/members/" + UrlEncode(member),
               std::nullopt, {}, &reply);
 }
 
 Status RegistryClient::SharedImages(const RequestContext& context, const std::string& member,
                                     std::vector<ImageMember>* shared) {
   Reply reply;
-  Status s = Call(context, "GET", "/shared-images/" + PathEscape(member), std::nullopt, {}, &reply);
+  Status s = Call(context, "GET", "/shared-images/" + UrlEncode(member), std::nullopt, {}, &reply);
   if (!s.ok()) return s;
   shared->clear();
   if (!reply.body.contains("shared_images")) return Status::Internal("malformed shared image list");

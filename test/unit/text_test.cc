@@ -49,6 +49,12 @@ BOOST_AUTO_TEST_CASE(metadata_text_rules) {
   BOOST_TEST(ValidateMetadataText(accented, 255, "name").ok());
 }
 
+BOOST_AUTO_TEST_CASE(url_encode_round_trips) {
+  BOOST_TEST(UrlEncode("a b/c%d~") == "a%20b%2Fc%25d~");
+  std::string raw = "caf\xc3\xa9 &=?#";
+  BOOST_TEST(UrlDecode(UrlEncode(raw), true).value() == raw);
+}
+
 BOOST_AUTO_TEST_CASE(url_decode) {
   BOOST_TEST(UrlDecode("a%20b+c", true).value() == "a b c");
   BOOST_TEST(UrlDecode("a+b", false).value() == "a+b");

@@ -36,6 +36,10 @@ Status ValidateMetadataText(std::string_view value, size_t max_chars, std::strin
 // Number of UTF-8 characters, or nullopt when the text is not valid UTF-8.
 std::optional<size_t> Utf8Length(std::string_view text);
 
+// Percent-encodes everything but RFC 3986's unreserved characters, for a
+// path segment or a query component.
+std::string UrlEncode(std::string_view text);
+
 // Decodes %XX and '+' of a URL query component.  Returns nullopt on a
 // malformed escape.
 std::optional<std::string> UrlDecode(std::string_view text, bool plus_is_space);

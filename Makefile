@@ -107,8 +107,8 @@ test:
 asan:
 	@scripts/install-deps
 	@$(MAKE) BUILD=build/asan BIN=build/asan/bin \
-	  CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" check-tests
+	  CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined -fno-sanitize=vptr" check-tests
 	@GLANCE_BIN_DIR=$(CURDIR)/build/asan/bin ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1 \
 	  scripts/run-tests $(subst $(BUILD)/,build/asan/,$(TEST_BINARIES))

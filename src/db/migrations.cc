@@ -56,8 +56,12 @@ Status SyncSchema(const std::string& connection, int* version) {
       sql << "SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")";
       if (migration.version <= CurrentVersion(sql)) continue;  // tx rolls back: nothing done
       ExecuteScript(sql, migration);
+      // SOCI binds by reference and runs the statement when the full
+      // expression ends: the bound values must outlive it.
+      int version_value = migration.version;
+      std::string name(migration.name);
       sql << "INSERT INTO migrate_version (version, name) VALUES (:v, :n)",
-          soci::use(migration.version), soci::use(std::string(migration.name));
+          soci::use(version_value), soci::use(name);
       tx.commit();
       LogInfo("applied migration " + std::string(migration.name));
     }

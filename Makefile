@@ -133,9 +133,11 @@ bench:
 	@scripts/bench
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/glance
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/glance $(DESTDIR)$(PREFIX)/share/glance-cpp/nginx
 	install -m 0755 $(PROGRAM_BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0640 etc/glance-registry.conf $(DESTDIR)/etc/glance/
+	install -m 0640 etc/glance-api.conf etc/glance-registry.conf $(DESTDIR)/etc/glance/
+	install -m 0644 nginx/glance-api.conf.in nginx/glance-image-headers.js \
+	  $(DESTDIR)$(PREFIX)/share/glance-cpp/nginx/
 
 clean:
 	rm -rf $(BUILD) $(BIN)

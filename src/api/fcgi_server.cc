@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "glance/common/logging.h"
+#include "glance/common/program.h"
 #include "glance/common/status.h"
 
 namespace glance::api {
@@ -130,13 +131,7 @@ void ServeThread(int socket_fd, const RequestHandler& handler) {
                             const RequestHandler& handler) {
   // A worker never outlives its supervisor.
   prctl(PR_SET_PDEATHSIG, SIGTERM);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  sigset_t set = BlockControlSignals();
   signal(SIGCHLD, SIG_DFL);
   if (getppid() == 1) _exit(0);
   worker_init();
@@ -185,11 +180,7 @@ int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worke
   }
   chmod(options.socket_path.c_str(), options.socket_mode);
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
+  sigset_t set = BlockControlSignals();
   sigaddset(&set, SIGCHLD);
   sigprocmask(SIG_BLOCK, &set, nullptr);
 

@@ -61,7 +61,7 @@ Config LoadConfigFiles(const std::vector<std::string>& paths) {
   return merged;
 }
 
-void StartSignalThread(std::function<void()> on_stop) {
+sigset_t BlockControlSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
@@ -69,6 +69,11 @@ void StartSignalThread(std::function<void()> on_stop) {
   sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+void StartSignalThread(std::function<void()> on_stop) {
+  sigset_t set = BlockControlSignals();
   std::thread([set, on_stop = std::move(on_stop)] {
     for (;;) {
       int signal_number = 0;

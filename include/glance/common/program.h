@@ -4,6 +4,8 @@
 #ifndef GLANCE_COMMON_PROGRAM_H_
 #define GLANCE_COMMON_PROGRAM_H_
 
+#include <signal.h>
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,6 +32,11 @@ std::optional<int> ParseProgramArgs(int argc, char** argv, const std::string& na
 
 // Loads and merges the config files in order (later files override).
 Config LoadConfigFiles(const std::vector<std::string>& paths);
+
+// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (threads started
+// later inherit the mask; the signals are then taken with sigwait) and
+// ignores SIGPIPE.  Returns the blocked set.
+sigset_t BlockControlSignals();
 
 // Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (call before
 // starting other threads, which inherit the mask) and starts a thread that

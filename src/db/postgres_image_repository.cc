@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "glance/common/text.h"
 #include "glance/common/uuid.h"
 #include "glance/db/image_repository.h"
 #include "glance/db/list_sql.h"
@@ -383,13 +384,6 @@ class PostgresImageRepository : public ImageRepository {
   }
 
  private:
-  static std::string ToLower(std::string text) {
-    for (char& c : text) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return text;
-  }
-
   static std::string Join(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
@@ -554,16 +548,20 @@ class PostgresImageRepository : public ImageRepository {
     return Status::Ok();
   }
 
+  // spec §8.1; the membership query runs only when the answer depends on it
+  // (a private image of another owner, asked by a non-admin).
+  bool VisibleTo(DbSession& s, const RequestContext& context, const Image& image) {
+    bool member_needed = !context.is_admin && !image.deleted && !image.is_public && image.owner &&
+                         image.owner != context.owner;
+    return IsVisible(context, image, member_needed && IsMember(s, image.id, context.owner));
+  }
+
   Status LoadVisible(DbSession& s, const RequestContext& context, const std::string& id,
                      Image* image) {
     Image loaded;
     Status found = LoadRow(s, ToLower(id), false, &loaded);
     if (!found.ok()) return found;
-    // Membership matters only for a private image of another owner.
-    bool member_needed = !context.is_admin && !loaded.deleted && !loaded.is_public && loaded.owner &&
-                         loaded.owner != context.owner;
-    bool member = member_needed && IsMember(s, loaded.id, context.owner);
-    if (!IsVisible(context, loaded, member)) return NotFound(id);
+    if (!VisibleTo(s, context, loaded)) return NotFound(id);
     if (image) *image = std::move(loaded);
     return Status::Ok();
   }
@@ -583,8 +581,7 @@ class PostgresImageRepository : public ImageRepository {
                      Image* image) {
     Status found = LoadRow(s, id, true, image);
     if (!found.ok()) return found;
-    bool member = IsMember(s, image->id, context.owner);
-    if (!IsVisible(context, *image, member)) return NotFound(id);
+    if (!VisibleTo(s, context, *image)) return NotFound(id);
     if (!IsMutable(context, *image)) {
       if (image->is_public) return Status::Forbidden("You are not permitted to modify this image.");
       return NotFound(id);

@@ -29,7 +29,7 @@ Status ToLibpqConnectionString(const std::string& url, std::string* libpq) {
 
 namespace {
 
-// Sets a RAII lease back into the pool however `work` ends.
+// Gives the leased session back to the pool however `work` ends.
 class Lease {
  public:
   Lease(soci::connection_pool& pool, size_t position) : pool_(pool), position_(position) {}

@@ -162,10 +162,28 @@ pid_t SpawnWorker(const FcgiOptions& options, int socket_fd,
   return pid;
 }
 
+pid_t SpawnCompanion(const std::function<void()>& companion) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    // Holds nothing worth finishing, so any stop signal ends it at once;
+    // libfcgi's FCGX_Init installed a SIGTERM handler that would not.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    for (int stop_signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) signal(stop_signal, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (getppid() == 1) _exit(0);
+    companion();
+    _exit(0);
+  }
+  if (pid < 0) LogError(std::string("fork failed: ") + std::strerror(errno));
+  return pid;
+}
+
 }  // namespace
 
 int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worker_init,
-                  const RequestHandler& handler) {
+                  const RequestHandler& handler, const std::function<void()>& companion) {
   if (FCGX_Init() != 0) {
     LogError("FCGX_Init failed");
     return 1;
@@ -189,6 +207,7 @@ int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worke
     pid_t pid = SpawnWorker(options, socket_fd, worker_init, handler);
     if (pid > 0) workers[pid] = std::chrono::steady_clock::now();
   }
+  pid_t companion_pid = companion ? SpawnCompanion(companion) : -1;
   LogInfo("serving FastCGI on " + options.socket_path + " with " +
           std::to_string(options.workers) + " workers x " + std::to_string(options.threads) +
           " threads");
@@ -203,6 +222,16 @@ int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worke
       int status = 0;
       pid_t pid;
       while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == companion_pid) {
+          companion_pid = -1;
+          // A companion that gave up on purpose (exit 0) logged why.
+          if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0) {
+            LogWarning("companion process " + std::to_string(pid) + " died; restarting it");
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+            companion_pid = SpawnCompanion(companion);
+          }
+          continue;
+        }
         auto it = workers.find(pid);
         if (it == workers.end()) continue;
         bool quick = std::chrono::steady_clock::now() - it->second < std::chrono::seconds(1);
@@ -221,6 +250,7 @@ int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worke
   }
 
   LogInfo("stopping: waiting for in-flight requests");
+  if (companion_pid > 0) kill(companion_pid, SIGTERM);
   for (const auto& [pid, started] : workers) kill(pid, SIGTERM);
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(options.shutdown_grace_seconds + 5);

@@ -1,10 +1,13 @@
 // glance-api: the v1 image API as a pool of FastCGI workers behind nginx.
+#include <sys/prctl.h>
+
 #include <iostream>
 
 #include "glance/api/api_controller.h"
 #include "glance/common/logging.h"
 #include "glance/common/program.h"
 #include "glance/store/filesystem_store.h"
+#include "glance/store/incoming_writeback.h"
 
 int main(int argc, char** argv) {
   using namespace glance;
@@ -39,5 +42,10 @@ int main(int argc, char** argv) {
       options.fcgi, [] {},
       [&controller](const api::HttpRequest& request, api::HttpResponse* response) {
         controller.Handle(request, response);
+      },
+      [&options] {
+        // Named apart from the workers in ps/top and for the stack's tests.
+        prctl(PR_SET_NAME, "glance-api-wb");
+        RunIncomingWriteback(options.incoming_dir);
       });
 }

@@ -37,6 +37,36 @@ bool WaitForReplacement(const Stack& stack, pid_t gone, size_t count, std::vecto
 
 BOOST_AUTO_TEST_SUITE(resilience)
 
+// The early-writeback process (glance-api-wb) only speeds uploads up: when it
+// dies the supervisor starts another, and uploads meanwhile keep working.
+BOOST_AUTO_TEST_CASE(killed_writeback_process_is_replaced) {
+  Stack& stack = NoAuthStack();
+  auto writeback = [&stack] {
+    std::vector<pid_t> found;
+    if (auto supervisor = stack.ApiSupervisor()) {
+      for (pid_t child : ChildrenOf(*supervisor)) {
+        if (ProcessAlive(child) && ProcessName(child) == "glance-api-wb") found.push_back(child);
+      }
+    }
+    return found;
+  };
+  std::vector<pid_t> before = writeback();
+  BOOST_TEST_REQUIRE(before.size() == 1u, "writeback processes: " << PidList(before));
+  BOOST_TEST_REQUIRE(::kill(before.front(), SIGKILL) == 0);
+
+  Api api = stack.api();
+  ImageRef image = CreateImage(api, "e2e-writeback-kill", RandomBytes(3 << 20, 43));
+  BOOST_TEST(image.reply.status == 201, image.reply.Describe());
+  std::vector<pid_t> after;
+  bool replaced = WaitFor(
+      [&] {
+        after = writeback();
+        return after.size() == 1u && after.front() != before.front();
+      },
+      std::chrono::seconds(10), std::chrono::milliseconds(50));
+  BOOST_TEST(replaced, "writeback processes after the kill: " << PidList(after));
+}
+
 BOOST_AUTO_TEST_CASE(killed_worker_is_replaced_and_requests_keep_working) {
   Stack& stack = NoAuthStack();
   Api api = stack.api();

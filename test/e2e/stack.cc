@@ -234,7 +234,8 @@ std::vector<pid_t> Stack::ApiWorkers() const {
   auto supervisor = ApiSupervisor();
   if (!supervisor) return out;
   for (pid_t child : ChildrenOf(*supervisor)) {
-    if (ProcessAlive(child)) out.push_back(child);
+    // The supervisor's other child, glance-api-wb, serves no requests.
+    if (ProcessAlive(child) && ProcessName(child) == "glance-api") out.push_back(child);
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -27,8 +27,11 @@ using RequestHandler = std::function<void(const HttpRequest&, HttpResponse*)>;
 
 // Runs until SIGTERM/SIGINT; returns the process exit code.  `worker_init`
 // runs in each worker process after fork (per-process resources).
+// `companion`, when given, runs in one more child process, restarted if it
+// crashes, killed when the supervisor stops.
 int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worker_init,
-                  const RequestHandler& handler);
+                  const RequestHandler& handler,
+                  const std::function<void()>& companion = nullptr);
 
 }  // namespace glance::api
 

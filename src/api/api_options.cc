@@ -18,6 +18,7 @@ ApiOptions ApiOptions::FromConfig(const Config& config) {
   o.registry.unix_socket = config.GetString("DEFAULT", "registry_socket", "");
   o.registry.timeout_seconds = static_cast<int>(
       config.GetInt("DEFAULT", "registry_client_timeout", o.registry.timeout_seconds));
+  o.registry.shared_secret = config.GetString("DEFAULT", "registry_shared_secret", "");
   o.context = ContextOptions::FromConfig(config);
   o.registry.admin_role = o.context.admin_role;
   o.limits.limit_param_default =

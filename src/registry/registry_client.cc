@@ -81,6 +81,7 @@ Status RegistryClient::Call(const RequestContext& context, const std::string& me
   for (const std::string& role : context.roles) roles += (roles.empty() ? "" : ",") + role;
   if (context.is_admin) roles += (roles.empty() ? "" : ",") + options_.admin_role;
   if (!roles.empty()) headers.emplace("X-Roles", roles);
+  if (!options_.shared_secret.empty()) headers.emplace(kRegistrySecretHeader, options_.shared_secret);
   for (const auto& [name, value] : extra_headers) headers.emplace(name, value);
 
   std::string payload = body ? body->dump(-1, ' ', false, json::error_handler_t::replace) : "";

@@ -9,11 +9,24 @@
 #include <chrono>
 #include <thread>
 
+#include <openssl/crypto.h>
+
 #include "glance/common/http_error.h"
 #include "glance/common/logging.h"
+#include "glance/registry/registry_client.h"
 #include "registry_handlers.h"
 
 namespace glance {
+
+namespace {
+
+// Constant time, so the secret cannot be guessed byte by byte from timings.
+bool SecretMatches(const std::string& expected, const std::optional<std::string>& given) {
+  return given && given->size() == expected.size() &&
+         CRYPTO_memcmp(given->data(), expected.data(), expected.size()) == 0;
+}
+
+}  // namespace
 
 RegistryOptions RegistryOptions::FromConfig(const Config& config) {
   RegistryOptions o;
@@ -23,6 +36,7 @@ RegistryOptions RegistryOptions::FromConfig(const Config& config) {
   o.threads = static_cast<int>(config.GetInt("DEFAULT", "workers", o.threads));
   if (o.threads < 1) o.threads = 1;
   o.context = ContextOptions::FromConfig(config);
+  o.shared_secret = config.GetString("DEFAULT", "registry_shared_secret", "");
   o.limits.limit_param_default =
       config.GetInt("DEFAULT", "limit_param_default", o.limits.limit_param_default);
   o.limits.api_limit_max = config.GetInt("DEFAULT", "api_limit_max", o.limits.api_limit_max);
@@ -156,6 +170,12 @@ class RegistryServer::Impl {
       if (!req.has_header(name.c_str())) return std::nullopt;
       return req.get_header_value(name.c_str());
     };
+    if (!options_.shared_secret.empty() &&
+        !SecretMatches(options_.shared_secret, call.header(kRegistrySecretHeader))) {
+      WriteError(req, res, 401, "This registry only serves glance-api: the shared secret is "
+                 "missing or wrong.", ResolveRequestId(call.header("X-Openstack-Request-Id")));
+      return;
+    }
     Status s = BuildRequestContext(options_.context, call.header, &call.context);
     if (!s.ok()) {
       WriteError(req, res, s.HttpStatus(), s.message(), call.context.request_id);

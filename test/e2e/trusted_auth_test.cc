@@ -98,6 +98,26 @@ BOOST_AUTO_TEST_CASE(requests_without_confirmed_identity_are_401) {
   ExpectIntact(t.A(), id, "e2e-auth-401", "data");
 }
 
+// The registry speaks for users only to glance-api: a local process that
+// forges identity headers on the registry's port gets 401 without the
+// stack's shared secret.
+BOOST_AUTO_TEST_CASE(registry_refuses_callers_without_the_shared_secret) {
+  Tenants t;
+  std::string id = CreateFor(t.A(), "e2e-registry-secret", t.tag, "x");
+  Api registry(TrustedStack().registry_port());
+  Headers forged = Identity("admin-" + t.tag, "admin");
+  forged.push_back({"X-Identity-Status", "Confirmed"});
+  for (const std::string& path :
+       std::vector<std::string>{"/images/detail", "/images/" + id, "/images/" + id + "/members"}) {
+    Reply reply = registry.Get(path, forged);
+    BOOST_TEST(reply.status == 401, path << ": " << reply.Describe());
+  }
+  Reply forged_delete = registry.Delete("/images/" + id, forged);
+  BOOST_TEST(forged_delete.status == 401, forged_delete.Describe());
+  BOOST_TEST(t.A().Head("/v1/images/" + id).status == 200);
+  BOOST_TEST(registry.Get("/healthcheck").status == 200);
+}
+
 BOOST_AUTO_TEST_CASE(version_documents_need_no_identity) {
   // Version negotiation runs before the context (spec §2.1, upstream pipeline).
   Api anonymous = TrustedStack().api();

@@ -64,6 +64,37 @@ BOOST_AUTO_TEST_CASE(healthcheck_needs_no_identity) {
   BOOST_TEST(r.body.substr(0, 2) == "OK");
 }
 
+// With registry_shared_secret set, only a caller holding the secret (glance-api)
+// may speak for a user, whatever identity headers it sends; monitors still
+// reach /healthcheck.
+BOOST_AUTO_TEST_CASE(shared_secret_is_required_when_configured) {
+  Env& env = Shared();
+  RegistryConfig config;
+  config.shared_secret = "s3cr3t-" + Unique("k");
+  RegistryProcess registry(env.db().Url(), config);
+  Api api = registry.api();
+  Headers admin = Admin();
+  DbSnapshot before = env.Snapshot();
+  std::vector<Headers> refused = {
+      admin,
+      With(admin, "X-Glance-Registry-Secret", ""),
+      With(admin, "X-Glance-Registry-Secret", "wrong"),
+      With(admin, "X-Glance-Registry-Secret", config.shared_secret + "x"),
+      With(admin, "X-Glance-Registry-Secret", config.shared_secret.substr(1)),
+  };
+  for (size_t i = 0; i < refused.size(); ++i) {
+    Response list = api.Get("/images/detail", refused[i]);
+    BOOST_TEST(list.status == 401, "headers #" << i << ": " << list.Describe());
+    BOOST_TEST(list.body.find("shared secret") != std::string::npos, list.Describe());
+    BOOST_TEST(api.PostJson("/images", {{"image", {{"name", "forged"}}}}, refused[i]).status == 401);
+  }
+  BOOST_TEST(env.Snapshot() == before);
+  BOOST_TEST(api.Get("/healthcheck").status == 200);
+  Headers holder = With(admin, "X-Glance-Registry-Secret", config.shared_secret);
+  Response created = api.PostJson("/images", {{"image", {{"name", "with-secret"}}}}, holder);
+  BOOST_TEST(created.status == 200, created.Describe());
+}
+
 BOOST_AUTO_TEST_CASE(tenant_comes_from_project_or_tenant_headers) {
   Api api = Shared().api();
   std::string project = Unique("t-project"), tenant = Unique("t-tenant"), legacy = Unique("t-legacy");

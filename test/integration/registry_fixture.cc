@@ -443,6 +443,7 @@ std::string WriteRegistryConfig(const std::string& db_url, int port, const Regis
       << "workers = " << config.workers << "\n"
       << "limit_param_default = " << config.limit_param_default << "\n"
       << "api_limit_max = " << config.api_limit_max << "\n"
+      << "registry_shared_secret = " << config.shared_secret << "\n"
       << "\n[database]\n"
       << "connection = " << db_url << "\n"
       << "\n[paste_deploy]\n"

@@ -189,6 +189,7 @@ struct RegistryConfig {
   int workers = 8;
   int limit_param_default = 25;
   int api_limit_max = 1000;
+  std::string shared_secret;  // registry_shared_secret; empty: none
 };
 
 // Writes a config file and glance-registry runs from it; see RegistryProcess.

@@ -28,7 +28,11 @@ struct RegistryClientOptions {
   std::string unix_socket;
   int timeout_seconds = 60;
   std::string admin_role = "admin";
+  // Sent as X-Glance-Registry-Secret when set (RegistryOptions::shared_secret).
+  std::string shared_secret;
 };
+
+inline constexpr const char* kRegistrySecretHeader = "X-Glance-Registry-Secret";
 
 class RegistryClient {
  public:

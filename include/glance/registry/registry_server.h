@@ -27,6 +27,10 @@ struct RegistryOptions {
   // (api workers x worker_threads).
   int threads = 64;
   size_t max_body_bytes = 16 * 1024 * 1024;
+  // [DEFAULT] registry_shared_secret: when set, every request but
+  // /healthcheck must carry it in X-Glance-Registry-Secret, so only
+  // glance-api (which holds the same secret) can speak for a user.
+  std::string shared_secret;
   ContextOptions context;
   ListLimits limits;
   DatabaseOptions database;

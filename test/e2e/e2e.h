@@ -131,7 +131,8 @@ class Api {
 
 class Stack {
  public:
-  Stack(std::string name, std::string auth);
+  // `extra_env` adds scripts/stack settings (e.g. GLANCE_ALLOW_ANONYMOUS).
+  Stack(std::string name, std::string auth, std::map<std::string, std::string> extra_env = {});
 
   // Creates the database and runs `scripts/stack start`; throws on failure.
   void Start();
@@ -165,6 +166,7 @@ class Stack {
   const std::string& start_error() const { return start_error_; }
 
  private:
+  std::map<std::string, std::string> extra_env_;
   std::string name_, auth_, var_dir_, db_name_, db_url_, script_log_;
   int api_port_ = 0, registry_port_ = 0;
   bool started_ = false, db_created_ = false;

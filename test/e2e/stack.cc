@@ -142,16 +142,19 @@ void InstallSignalHandlers() {
 
 }  // namespace
 
-Stack::Stack(std::string name, std::string auth) : name_(std::move(name)), auth_(std::move(auth)) {}
+Stack::Stack(std::string name, std::string auth, std::map<std::string, std::string> extra_env)
+    : extra_env_(std::move(extra_env)), name_(std::move(name)), auth_(std::move(auth)) {}
 
 std::map<std::string, std::string> Stack::Env() const {
-  return {{"GLANCE_VAR_DIR", var_dir_},
+  std::map<std::string, std::string> env = extra_env_;
+  env.insert({{"GLANCE_VAR_DIR", var_dir_},
           {"GLANCE_DB_URL", db_url_},
           {"GLANCE_API_PORT", std::to_string(api_port_)},
           {"GLANCE_REGISTRY_PORT", std::to_string(registry_port_)},
           {"GLANCE_IMAGE_SIZE_CAP", "209715200"},
           {"GLANCE_API_WORKERS", "2"},
-          {"AUTH", auth_}};
+          {"AUTH", auth_}});
+  return env;
 }
 
 void Stack::Start() {

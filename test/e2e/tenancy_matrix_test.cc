@@ -1,0 +1,319 @@
+// The tenancy matrix (issue 5; spec §3, §8, §14, §19.1, §20): every v1
+// route, tried by each kind of caller on a private image its owner shares
+// and on a public one, through nginx on the trusted-auth stack, each cell's
+// status asserted.  Callers:
+//   admin   the admin role, another tenant
+//   owner   the image's tenant
+//   member  a tenant the image is shared with (can_share false)
+//   sharer  a tenant the image is shared with, can_share true
+//   other   any other tenant
+//   anon    no confirmed identity (401 here; the read-only anonymous
+//           context of allow_anonymous_access has its own test below)
+// Mutating cells get a fresh image each, so no cell depends on another.
+#include <functional>
+
+#include <boost/test/unit_test.hpp>
+
+#include "e2e.h"
+
+using namespace e2e;
+
+namespace {
+
+enum Actor { kAdmin, kOwner, kMember, kSharer, kOther, kAnon, kActors };
+const char* const kActorNames[kActors] = {"admin", "owner", "member", "sharer", "other", "anon"};
+
+struct World {
+  std::string tag = NewRunTag();
+  std::string owner = "mx-owner-" + tag, member = "mx-member-" + tag, sharer = "mx-sharer-" + tag,
+              other = "mx-other-" + tag;
+
+  Api As(Actor actor) const {
+    switch (actor) {
+      case kAdmin: return TrustedStack().api(Identity("mx-admin-" + tag, "admin"));
+      case kOwner: return TrustedStack().api(Identity(owner));
+      case kMember: return TrustedStack().api(Identity(member));
+      case kSharer: return TrustedStack().api(Identity(sharer));
+      case kOther: return TrustedStack().api(Identity(other));
+      default: return TrustedStack().api();
+    }
+  }
+
+  // A private image of `owner` with data, shared with member and sharer;
+  // or a public one, shared with nobody.
+  std::string NewImage(bool is_public, bool with_data = true) const {
+    Api api = As(kOwner);
+    Headers extra{{"x-image-meta-property-mx", tag}};
+    ImageRef image = with_data ? CreateImage(api, "mx", "matrix-data", extra)
+                               : ReserveImage(api, "mx-queued", extra);
+    if (image.id.empty()) throw std::runtime_error("create: " + image.reply.Describe());
+    if (is_public) {
+      // Publicizing is admin-only (spec §3.4).
+      Reply made_public = As(kAdmin).Put("/v1/images/" + image.id,
+                                         {{"x-image-meta-is_public", "true"}}, "", "");
+      if (made_public.status != 200) throw std::runtime_error("publicize: " + made_public.Describe());
+      return image.id;
+    }
+    Reply shared = api.Put("/v1/images/" + image.id + "/members",
+                           {{"Content-Type", "application/json"}},
+                           json{{"memberships", {{{"member_id", member}, {"can_share", false}},
+                                                 {{"member_id", sharer}, {"can_share", true}}}}}
+                               .dump(),
+                           "application/json");
+    if (shared.status != 204) throw std::runtime_error("share: " + shared.Describe());
+    return image.id;
+  }
+};
+
+struct Cell {
+  std::string route;
+  std::function<Reply(const World&, Api&)> call;
+  std::array<int, kActors> expected;
+};
+
+// Runs every cell for every actor; reports each mismatch with its reply.
+void RunMatrix(const World& world, const std::vector<Cell>& cells) {
+  for (const Cell& cell : cells) {
+    for (int actor = 0; actor < kActors; ++actor) {
+      Api api = world.As(static_cast<Actor>(actor));
+      Reply reply = cell.call(world, api);
+      BOOST_TEST(reply.status == cell.expected[actor],
+                 cell.route << " as " << kActorNames[actor] << ": expected "
+                            << cell.expected[actor] << ", got " << reply.Describe());
+    }
+  }
+}
+
+bool Lists(const Api& api, const World& world, const std::string& path, const std::string& id) {
+  Reply reply = api.Get(path + "?is_public=none&limit=1000&property-mx=" + world.tag);
+  if (reply.status != 200) return false;
+  const json body = reply.Json();  // kept: the loop must not walk a temporary
+  for (const auto& image : body["images"]) {
+    if (image["id"] == id) return true;
+  }
+  return false;
+}
+
+Reply MembersPut(Api& api, const std::string& id, const json& body) {
+  return api.Put("/v1/images/" + id + "/members", {{"Content-Type", "application/json"}},
+                 body.dump(), "application/json");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(tenancy_matrix)
+
+BOOST_AUTO_TEST_CASE(private_shared_image) {
+  World w;
+  const std::string kept = w.NewImage(false);  // for the cells that change nothing
+  auto fresh = [&w] { return w.NewImage(false); };
+  //                                                        admin owner member sharer other anon
+  std::vector<Cell> cells = {
+      {"HEAD image", [&](const World&, Api& a) { return a.Head("/v1/images/" + kept); },
+       {200, 200, 200, 200, 404, 401}},
+      {"GET image (download)", [&](const World&, Api& a) { return a.Get("/v1/images/" + kept); },
+       {200, 200, 200, 200, 404, 401}},
+      {"GET members", [&](const World&, Api& a) { return a.Get("/v1/images/" + kept + "/members"); },
+       {200, 200, 200, 200, 404, 401}},
+      {"GET member path (405)",
+       [&](const World& world, Api& a) {
+         return a.Get("/v1/images/" + kept + "/members/" + world.member);
+       },
+       {405, 405, 405, 405, 405, 401}},
+      {"PUT image metadata",
+       [&](const World&, Api& a) {
+         return a.Put("/v1/images/" + fresh(), {{"x-image-meta-name", "renamed"}}, "", "");
+       },
+       {200, 200, 404, 404, 404, 401}},
+      {"PUT image data (queued image)",
+       [&](const World& world, Api& a) {
+         std::string queued = world.NewImage(false, false);
+         return a.Put("/v1/images/" + queued,
+                      {{"x-image-meta-disk_format", "raw"}, {"x-image-meta-container_format", "bare"}},
+                      "uploaded");
+       },
+       {200, 200, 404, 404, 404, 401}},
+      {"DELETE image", [&](const World&, Api& a) { return a.Delete("/v1/images/" + fresh()); },
+       {200, 200, 404, 404, 404, 401}},
+      {"PUT members (replace)",
+       [&](const World& world, Api& a) {
+         return MembersPut(a, fresh(), {{"memberships", {{{"member_id", world.member}}}}});
+       },
+       {204, 204, 404, 204, 404, 401}},
+      {"PUT member", [&](const World& world, Api& a) {
+         return a.Put("/v1/images/" + fresh() + "/members/mx-new-" + world.tag, {}, "", "");
+       },
+       {204, 204, 404, 204, 404, 401}},
+      {"DELETE member", [&](const World& world, Api& a) {
+         return a.Delete("/v1/images/" + fresh() + "/members/" + world.member);
+       },
+       {204, 204, 404, 204, 404, 401}},
+      {"GET shared-images of the member",
+       [&](const World& world, Api& a) { return a.Get("/v1/shared-images/" + world.member); },
+       {200, 200, 200, 200, 200, 401}},
+      {"POST image", [&](const World& world, Api& a) {
+         return a.Post("/v1/images", ImageHeaders("mx-post", {{"x-image-meta-property-mx", world.tag}}));
+       },
+       {201, 201, 201, 201, 201, 401}},
+  };
+  RunMatrix(w, cells);
+
+  // Lists: exactly the callers that may see the image find it, in both shapes.
+  const bool expected_listed[kActors] = {true, true, true, true, false, false};
+  for (int actor = 0; actor < kActors; ++actor) {
+    Api api = w.As(static_cast<Actor>(actor));
+    for (const char* path : {"/v1/images/detail", "/v1/images"}) {
+      BOOST_TEST(Lists(api, w, path, kept) == expected_listed[actor],
+                 path << " as " << kActorNames[actor]);
+    }
+  }
+  // Nothing any refused caller did changed the kept image.
+  Reply after = w.As(kOwner).Get("/v1/images/" + kept);
+  BOOST_TEST(after.status == 200);
+  BOOST_TEST(after.body == "matrix-data");
+  BOOST_TEST(after.Header("x-image-meta-name") == "mx");
+}
+
+BOOST_AUTO_TEST_CASE(public_image) {
+  World w;
+  const std::string kept = w.NewImage(true);
+  auto fresh = [&w] { return w.NewImage(true); };
+  //                                                        admin owner member sharer other anon
+  std::vector<Cell> cells = {
+      {"HEAD image", [&](const World&, Api& a) { return a.Head("/v1/images/" + kept); },
+       {200, 200, 200, 200, 200, 401}},
+      {"GET image (download)", [&](const World&, Api& a) { return a.Get("/v1/images/" + kept); },
+       {200, 200, 200, 200, 200, 401}},
+      {"GET members", [&](const World&, Api& a) { return a.Get("/v1/images/" + kept + "/members"); },
+       {200, 200, 200, 200, 200, 401}},
+      {"PUT image metadata",
+       [&](const World&, Api& a) {
+         return a.Put("/v1/images/" + fresh(), {{"x-image-meta-name", "renamed"}}, "", "");
+       },
+       {200, 200, 403, 403, 403, 401}},
+      {"DELETE image", [&](const World&, Api& a) { return a.Delete("/v1/images/" + fresh()); },
+       {200, 200, 403, 403, 403, 401}},
+      {"PUT member", [&](const World& world, Api& a) {
+         return a.Put("/v1/images/" + fresh() + "/members/mx-new-" + world.tag, {}, "", "");
+       },
+       {204, 204, 404, 404, 404, 401}},
+      {"PUT members (replace)",
+       [&](const World& world, Api& a) {
+         return MembersPut(a, fresh(), {{"memberships", {{{"member_id", world.member}}}}});
+       },
+       {204, 204, 404, 404, 404, 401}},
+  };
+  RunMatrix(w, cells);
+}
+
+// Only an admin may give an image away, publish it, or mark it deleted.
+BOOST_AUTO_TEST_CASE(admin_only_fields) {
+  World w;
+  Api owner = w.As(kOwner), admin = w.As(kAdmin);
+  ImageRef mine = ReserveImage(owner, "mx-owner-field", {{"x-image-meta-owner", w.other}});
+  BOOST_TEST_REQUIRE(mine.reply.status == 201, mine.reply.Describe());
+  BOOST_TEST(mine.reply.Json()["image"]["owner"] == w.owner, "a POST gave the image away");
+  Reply give = owner.Put("/v1/images/" + mine.id, {{"x-image-meta-owner", w.other}}, "", "");
+  BOOST_TEST(give.status == 200, give.Describe());
+  BOOST_TEST(owner.Head("/v1/images/" + mine.id).Header("x-image-meta-owner") == w.owner);
+  BOOST_TEST(w.As(kOther).Head("/v1/images/" + mine.id).status == 404);
+
+  Reply publish = owner.Put("/v1/images/" + mine.id, {{"x-image-meta-is_public", "true"}}, "", "");
+  BOOST_TEST(publish.status == 403, publish.Describe());
+  ImageRef public_post = ReserveImage(owner, "mx-public", {{"x-image-meta-is_public", "true"}});
+  BOOST_TEST(public_post.reply.status == 403, public_post.reply.Describe());
+
+  for (const auto& [header, value] : std::vector<std::pair<std::string, std::string>>{
+           {"x-image-meta-status", "active"}, {"x-image-meta-deleted", "true"}}) {
+    Reply forced = owner.Put("/v1/images/" + mine.id, {{header, value}}, "", "");
+    BOOST_TEST((forced.status == 200 || forced.status == 400 || forced.status == 403),
+               header << ": " << forced.Describe());
+    Reply head = owner.Head("/v1/images/" + mine.id);
+    BOOST_TEST(head.Header("x-image-meta-status") == "queued", header);
+    BOOST_TEST(head.Header("x-image-meta-deleted") == "False", header);
+  }
+
+  Reply handed = admin.Put("/v1/images/" + mine.id, {{"x-image-meta-owner", w.other}}, "", "");
+  BOOST_TEST(handed.status == 200, handed.Describe());
+  BOOST_TEST(w.As(kOther).Head("/v1/images/" + mine.id).status == 200, "the admin handed it over");
+  BOOST_TEST(owner.Head("/v1/images/" + mine.id).status == 404);
+}
+
+// shared-images lists exactly the memberships of that member, no more.
+BOOST_AUTO_TEST_CASE(shared_images_lists_exactly_what_is_shared) {
+  World w;
+  std::string one = w.NewImage(false), two = w.NewImage(false);
+  std::string unshared = w.NewImage(true);
+  Reply removed = w.As(kOwner).Delete("/v1/images/" + two + "/members/" + w.member);
+  BOOST_TEST_REQUIRE(removed.status == 204, removed.Describe());
+  for (Actor actor : {kAdmin, kMember}) {
+    Reply reply = w.As(actor).Get("/v1/shared-images/" + w.member);
+    BOOST_TEST_REQUIRE(reply.status == 200, reply.Describe());
+    std::set<std::string> ids;
+    const json body = reply.Json();
+    for (const auto& entry : body["shared_images"]) {
+      ids.insert(entry["image_id"].get<std::string>());
+      BOOST_TEST(entry["can_share"] == false);
+    }
+    BOOST_TEST((ids == std::set<std::string>{one}),
+               kActorNames[actor] << " sees " << reply.body << "; one " << one << ", two " << two);
+  }
+  Reply sharer = w.As(kAdmin).Get("/v1/shared-images/" + w.sharer);
+  std::set<std::string> sharer_ids;
+  const json sharer_body = sharer.Json();
+  for (const auto& entry : sharer_body["shared_images"]) {
+    sharer_ids.insert(entry["image_id"].get<std::string>());
+    BOOST_TEST(entry["can_share"] == true);
+  }
+  BOOST_TEST((sharer_ids == std::set<std::string>{one, two}), sharer.body);
+}
+
+// allow_anonymous_access: a read-only context that sees only public images
+// and may change nothing (spec §3.2, §3.5).
+BOOST_AUTO_TEST_CASE(anonymous_read_only_context) {
+  Stack scratch("anonymous", "trusted-auth", {{"GLANCE_ALLOW_ANONYMOUS", "true"}});
+  struct Cleanup {
+    Stack& stack;
+    ~Cleanup() {
+      stack.Stop();
+      stack.DropDatabase();
+    }
+  } cleanup{scratch};
+  scratch.Start();
+  BOOST_TEST_REQUIRE(scratch.started(), scratch.start_error());
+  std::string tag = NewRunTag();
+  Api owner = scratch.api(Identity("anon-owner-" + tag)), admin = scratch.api(Identity("a", "admin"));
+  Api anonymous = scratch.api();
+  ImageRef hidden = CreateImage(owner, "anon-private", "private-bytes");
+  ImageRef shown = CreateImage(owner, "anon-public", "public-bytes");
+  BOOST_TEST_REQUIRE(hidden.reply.status == 201);
+  BOOST_TEST_REQUIRE(shown.reply.status == 201);
+  BOOST_TEST_REQUIRE(
+      admin.Put("/v1/images/" + shown.id, {{"x-image-meta-is_public", "true"}}, "", "").status == 200);
+
+  BOOST_TEST(anonymous.Head("/v1/images/" + shown.id).status == 200);
+  Reply download = anonymous.Get("/v1/images/" + shown.id);
+  BOOST_TEST(download.status == 200);
+  BOOST_TEST(download.body == "public-bytes");
+  BOOST_TEST(anonymous.Head("/v1/images/" + hidden.id).status == 404);
+  Reply listed = anonymous.Get("/v1/images/detail");
+  BOOST_TEST_REQUIRE(listed.status == 200, listed.Describe());
+  std::set<std::string> ids;
+  const json listed_body = listed.Json();
+  for (const auto& image : listed_body["images"]) ids.insert(image["id"].get<std::string>());
+  BOOST_TEST((ids == std::set<std::string>{shown.id}), listed.body << "; public " << shown.id);
+
+  std::vector<std::pair<std::string, Reply>> refused = {
+      {"POST", anonymous.Post("/v1/images", ImageHeaders("anon-new"))},
+      {"PUT", anonymous.Put("/v1/images/" + shown.id, {{"x-image-meta-name", "x"}}, "", "")},
+      {"DELETE", anonymous.Delete("/v1/images/" + shown.id)},
+      {"PUT member", anonymous.Put("/v1/images/" + shown.id + "/members/t", {}, "", "")},
+      {"DELETE member", anonymous.Delete("/v1/images/" + shown.id + "/members/t")},
+  };
+  for (const auto& [what, reply] : refused) {
+    BOOST_TEST(reply.status == 403, what << ": " << reply.Describe());
+  }
+  BOOST_TEST(owner.Head("/v1/images/" + shown.id).Header("x-image-meta-name") == "anon-public");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

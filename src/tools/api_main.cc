@@ -36,8 +36,9 @@ int main(int argc, char** argv) {
   }
   api::ApiController controller(options);
   return api::RunFcgiServer(
-      options.fcgi, [] {},
+      options.fcgi, [&controller] { controller.StartWorker(); },
       [&controller](const api::HttpRequest& request, api::HttpResponse* response) {
         controller.Handle(request, response);
-      });
+      },
+      [&controller](std::chrono::seconds limit) { controller.StopWorker(limit); });
 }

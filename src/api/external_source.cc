@@ -80,6 +80,11 @@ Status Unusable(const ExternalUri& uri, const std::string& why) {
   return Status::InvalidArgument("External source '" + uri.uri + "' is not usable: " + why);
 }
 
+// An address or host as it stands in a URI or Host header: IPv6 in brackets.
+std::string Bracketed(const std::string& host) {
+  return host.find(':') != std::string::npos ? "[" + host + "]" : host;
+}
+
 bool IsHostChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
 }
@@ -90,10 +95,7 @@ bool IsHostChar(char c) {
 std::unique_ptr<httplib::Client> NewClient(const ExternalSourceOptions& options,
                                            const ResolvedSource& source) {
   const ExternalUri& uri = source.uri;
-  bool ipv6 = uri.host.find(':') != std::string::npos;
-  std::string host = ipv6 ? "[" + uri.host + "]" : uri.host;
-  auto client = std::make_unique<httplib::Client>(uri.scheme + "://" + host + ":" +
-                                                  std::to_string(uri.port));
+  auto client = std::make_unique<httplib::Client>(uri.Origin());
   if (source.address != uri.host) client->set_hostname_addr_map({{uri.host, source.address}});
   client->set_connection_timeout(options.connect_timeout_seconds, 0);
   client->set_read_timeout(options.read_timeout_seconds, 0);
@@ -124,7 +126,7 @@ Status FromStatusCode(const ResolvedSource& source, int status) {
 }
 
 Status FromTransportError(const ResolvedSource& source, httplib::Error error) {
-  std::string why = error == httplib::Error::Read ? "no answer within the read time-out"
+  std::string why = error == httplib::Error::Read ? "it went silent past the read time-out or broke off"
                     : error == httplib::Error::Connection ? "cannot connect"
                     : error == httplib::Error::SSLServerVerification ? "its TLS certificate is not trusted"
                     : "transfer failed (" + httplib::to_string(error) + ")";
@@ -185,19 +187,16 @@ ExternalSourceOptions ExternalSourceOptions::FromConfig(
 }
 
 std::string ExternalUri::HostHeader() const {
-  std::string text = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
-  return default_port ? text : text + ":" + std::to_string(port);
+  return default_port ? Bracketed(host) : Bracketed(host) + ":" + std::to_string(port);
 }
 
 std::string ExternalUri::Origin() const {
-  std::string text = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return scheme + "://" + text + ":" + std::to_string(port);
+  return scheme + "://" + Bracketed(host) + ":" + std::to_string(port);
 }
 
 std::string ResolvedSource::AddressAndPort() const {
-  std::string text = address.find(':') != std::string::npos ? "[" + address + "]" : address;
-  return text + ":" + std::to_string(uri.port);
+  return Bracketed(address) + ":" + std::to_string(uri.port);
 }
 
 Status ParseExternalUri(const std::string& text, ExternalUri* out) {

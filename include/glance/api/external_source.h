@@ -58,7 +58,7 @@ struct ExternalUri {
   std::string target;  // path and query sent to the source ("/" at least)
 
   std::string HostHeader() const;  // host[:port], bracketed IPv6
-  std::string Origin() const;      // scheme://host:port, for logs (no path or query)
+  std::string Origin() const;      // scheme://host:port: what to connect to, what logs show
 };
 
 // Syntax only (no resolution): kInvalidArgument with a client-facing reason.

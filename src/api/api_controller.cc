@@ -567,6 +567,12 @@ class ApiController::Impl {
   void Copy(const RequestContext& context, const std::string& id, const ResolvedSource& source,
             const ImageChanges& declared, const std::function<bool()>& cancelled) const {
     const std::string& request_id = context.request_id;
+    if (cancelled()) {
+      // The worker began stopping between the reply and this thread: the
+      // image stays queued, and the client may ask again.
+      Log(LogLevel::kWarning, request_id, "copy-from for image " + id + " not started: worker stopping");
+      return;
+    }
     Image image;
     Status s = registry_.UpdateImage(context, id, json{{"status", "saving"}}, false,
                                      std::string("queued"), &image);

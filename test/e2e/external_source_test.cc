@@ -209,6 +209,10 @@ BOOST_FIXTURE_TEST_CASE(unreadable_locations_are_400_and_create_nothing, Origin)
                                                           "http://127.0.0.1:" + std::to_string(FreePorts(1)[0]) + "/x"}})),
                           "", "");
   BOOST_TEST(closed.status == 400, closed.Describe());
+  // TLS to a server that speaks none fails the handshake: a 400, no hang.
+  std::string https = Url("/files/" + name).replace(0, 4, "https");
+  Reply plain = api.Post("/v1/images", ImageHeaders("tls", t.With({{"x-image-meta-location", https}})), "", "");
+  BOOST_TEST(plain.status == 400, plain.Describe());
   Reply mismatch = api.Post("/v1/images",
                             ImageHeaders("mismatch", t.With({{"x-image-meta-location", Url("/files/" + name)},
                                                              {"x-image-meta-size", "999"}})),

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "glance/api/copy_runner.h"
+#include "glance/api/external_source.h"
 #include "glance/common/http_error.h"
 #include "glance/common/logging.h"
 #include "glance/common/router.h"
@@ -26,12 +28,28 @@ namespace {
 
 constexpr size_t kMaxJsonBodyBytes = 1 << 20;
 
+// The image's data location when it is an external http(s) source
+// (x-image-meta-location) rather than a file of this store.
+const ImageLocation* ExternalLocation(const Image& image) {
+  for (const ImageLocation& l : image.locations) {
+    if (l.status == "active" && (l.url.rfind("http://", 0) == 0 || l.url.rfind("https://", 0) == 0)) {
+      return &l;
+    }
+  }
+  return nullptr;
+}
+
 // The v1 JSON of an image: the registry dict without what v1 never shows
-// (locations, spec §4.2; the v2-era hash fields).
-json ImageToApiJson(const Image& image) {
+// (locations, spec §4.2; the v2-era hash fields).  An external location
+// only when the operator turned show_image_direct_url on: store paths
+// never.
+json ImageToApiJson(const Image& image, bool show_direct_url) {
   json dict = ImageToRegistryJson(image);
   for (const char* hidden : {"location", "location_data", "os_hash_algo", "os_hash_value"}) {
     dict.erase(hidden);
+  }
+  if (const ImageLocation* external = ExternalLocation(image); show_direct_url && external) {
+    dict["location"] = external->url;
   }
   return dict;
 }
@@ -80,7 +98,9 @@ class ApiController::Impl {
   explicit Impl(ApiOptions options)
       : options_(std::move(options)),
         registry_(options_.registry),
-        store_(options_.datadir, options_.incoming_dir) {
+        store_(options_.datadir, options_.incoming_dir),
+        sources_(options_.external_sources),
+        copies_(options_.external_sources.max_concurrent_copies) {
     router_.Add("GET", "/", &Impl::Index);
     router_.Add("GET", "/images", &Impl::Index);
     router_.Add("POST", "/images", &Impl::Create);
@@ -112,6 +132,25 @@ class ApiController::Impl {
     }
     response->SetHeader("x-openstack-request-id", call.context.request_id);
   }
+
+  // A worker that starts finds the copies of workers that died (killed,
+  // crashed) in the incoming directory: their images stay `saving` for
+  // ever unless someone marks them killed.
+  void RecoverOrphanCopies() const {
+    std::vector<std::string> orphans = store_.ClaimOrphanCopies();
+    if (orphans.empty()) return;
+    RequestContext admin;
+    admin.is_admin = true;
+    admin.request_id = ResolveRequestId(std::nullopt);
+    for (const std::string& id : orphans) {
+      LogWarning("image " + id + ": its copy-from died with its worker; marking it killed");
+      Image ignored;
+      registry_.UpdateImage(admin, id, json{{"status", "killed"}}, false, std::string("saving"),
+                            &ignored);
+    }
+  }
+
+  void StopCopies(std::chrono::seconds limit) const { copies_.Stop(limit); }
 
  private:
   // ---- negotiation and routing ----------------------------------------
@@ -217,9 +256,18 @@ class ApiController::Impl {
     return registry_.GetImage(call.context, ToLower(id), image);
   }
 
+  HeaderPairs MetaHeaders(const Image& image) const {
+    HeaderPairs headers = ImageToMetaHeaders(image);
+    if (const ImageLocation* external = ExternalLocation(image);
+        options_.show_image_direct_url && external) {
+      headers.emplace_back("x-image-meta-location", external->url);
+    }
+    if (image.checksum) headers.emplace_back("ETag", *image.checksum);
+    return headers;
+  }
+
   void SetImageHeaders(const Image& image, HttpResponse* response) const {
-    for (auto& [name, value] : ImageToMetaHeaders(image)) response->SetHeader(name, value);
-    if (image.checksum) response->SetHeader("ETag", *image.checksum);
+    for (auto& [name, value] : MetaHeaders(image)) response->SetHeader(name, value);
   }
 
   static Status Meta(const Impl& self, Call& call) {
@@ -250,30 +298,59 @@ class ApiController::Impl {
       call.response->status = 200;
       return Status::Ok();
     }
+    json packed = json::array();
+    for (const auto& [name, value] : self.MetaHeaders(image)) packed.push_back({name, value});
+    packed.push_back({"x-openstack-request-id", call.context.request_id});
+    call.response->status = 200;
+    call.response->SetHeader("Content-Type", "application/octet-stream");
+    if (const ImageLocation* external = ExternalLocation(image)) {
+      return self.RedirectToSource(call, image, external->url, std::move(packed));
+    }
     int64_t stored_size = 0;
     s = self.store_.Size(image.id, &stored_size);
     if (!s.ok()) {
       LogError("image " + image.id + " is active but its data is missing from the store");
       return Status::NotFound("Image data for " + image.id + " could not be found in the store.");
     }
-    // nginx drops most upstream headers on X-Accel-Redirect (nginx 1.22);
-    // the metadata travels packed in one header that the njs filter of the
-    // internal location expands (nginx/glance-image-headers.js).
-    json packed = json::array();
-    for (const auto& [name, value] : ImageToMetaHeaders(image)) packed.push_back({name, value});
-    if (image.checksum) packed.push_back({"ETag", *image.checksum});
-    packed.push_back({"x-openstack-request-id", call.context.request_id});
-    call.response->status = 200;
     call.response->SetHeader("X-Glance-Image-Headers",
                              packed.dump(-1, ' ', true, json::error_handler_t::replace));
     call.response->SetHeader("X-Accel-Redirect", self.options_.data_location + image.id);
-    call.response->SetHeader("Content-Type", "application/octet-stream");
+    return Status::Ok();
+  }
+
+  // The data of a location-backed image is proxied by nginx, never by a
+  // worker.  The source is checked again now (what it resolves to may have
+  // changed since the image was created) and nginx is handed the checked
+  // address itself, so it never resolves the name on its own.
+  Status RedirectToSource(Call& call, const Image& image, const std::string& url,
+                          json packed) const {
+    ResolvedSource source;
+    Status s = sources_.Resolve(url, &source);
+    if (!s.ok()) {
+      Log(LogLevel::kError, call.context.request_id,
+          "image " + image.id + ": its location is not usable now: " + s.message());
+      return Status::Unavailable("The data of image " + image.id +
+                                 " cannot be read from its location now.");
+    }
+    // The source's own type, cookies and validators must not reach clients.
+    packed.push_back({"Content-Type", "application/octet-stream"});
+    HttpResponse* r = call.response;
+    r->SetHeader("X-Glance-Image-Headers", packed.dump(-1, ' ', true, json::error_handler_t::replace));
+    r->SetHeader("X-Glance-Source-Scheme", source.uri.scheme);
+    r->SetHeader("X-Glance-Source-Addr", source.AddressAndPort());
+    r->SetHeader("X-Glance-Source-Uri", source.uri.target);
+    r->SetHeader("X-Glance-Source-Host", source.uri.HostHeader());
+    r->SetHeader("X-Glance-Source-Name", source.uri.host);
+    r->SetHeader("X-Accel-Redirect", options_.source_location + image.id);
     return Status::Ok();
   }
 
   // Validation shared by create and update (spec §4.1 order): formats, the
-  // declared size against the cap, publicize policy, property quota.
-  Status ValidateMeta(const Call& call, ImageMetaHeaders* meta, int64_t existing_properties) const {
+  // declared size against the cap, publicize policy, property quota, then
+  // an external source (spec §13, §20.7) -- its policy before any network
+  // look-up, so whoever may not use sources cannot probe with them either.
+  Status ValidateMeta(const Call& call, ImageMetaHeaders* meta, int64_t existing_properties,
+                      std::optional<ResolvedSource>* source) const {
     ImageChanges& c = meta->changes;
     auto amazon = [](const std::optional<std::optional<std::string>>& f) {
       return f && *f && (**f == "aki" || **f == "ari" || **f == "ami");
@@ -302,8 +379,7 @@ class ApiController::Impl {
     if (call.request.HasBody() && call.request.content_length) declared = call.request.content_length;
     else if (c.size && *c.size) declared = **c.size;
     if (declared && *declared > options_.image_size_cap) {
-      return Status::InvalidArgument("Denying attempt to upload image larger than " +
-                                     std::to_string(options_.image_size_cap) + " bytes.");
+      return Status::InvalidArgument(SizeCapMessage());
     }
     if (c.is_public && *c.is_public && !call.context.is_admin) {
       return Status::Forbidden("You are not permitted to publicize images.");
@@ -319,8 +395,18 @@ class ApiController::Impl {
     if (meta->location || meta->copy_from) {
       int sources = (call.request.HasBody() ? 1 : 0) + (meta->location ? 1 : 0) + (meta->copy_from ? 1 : 0);
       if (sources > 1) return Status::InvalidArgument("It's invalid to provide multiple image sources.");
-      const std::string& uri = meta->location ? *meta->location : *meta->copy_from;
-      return Status::InvalidArgument("External sources are not supported: '" + uri + "'");
+      if (!call.context.is_admin) {
+        if (meta->copy_from && options_.copy_from_admin_only) {
+          return Status::Forbidden("You are not permitted to copy image data from an external source.");
+        }
+        if (meta->location && options_.set_image_location_admin_only) {
+          return Status::Forbidden("You are not permitted to set the location of an image.");
+        }
+      }
+      ResolvedSource resolved;
+      Status s = sources_.Resolve(meta->location ? *meta->location : *meta->copy_from, &resolved);
+      if (!s.ok()) return s;
+      *source = std::move(resolved);
     }
     if (meta->store && *meta->store != "file") {
       return Status::InvalidArgument("Store for scheme " + *meta->store + " not found");
@@ -335,6 +421,11 @@ class ApiController::Impl {
     return Status::Ok();
   }
 
+  std::string SizeCapMessage() const {
+    return "Denying attempt to upload image larger than " + std::to_string(options_.image_size_cap) +
+           " bytes.";
+  }
+
   Status RequireFormats(const Image& image, const ImageChanges& c) const {
     bool disk = (c.disk_format && *c.disk_format) || (!c.disk_format && image.disk_format);
     bool container = (c.container_format && *c.container_format) ||
@@ -344,10 +435,10 @@ class ApiController::Impl {
     return Status::Ok();
   }
 
-  void Kill(const Call& call, const std::string& id, const std::string& body_file) const {
-    store_.Discard(body_file);
+  void Kill(const RequestContext& context, const std::string& id, const std::string& file) const {
+    store_.Discard(file);
     Image ignored;
-    Status s = registry_.UpdateImage(call.context, id, json{{"status", "killed"}}, false,
+    Status s = registry_.UpdateImage(context, id, json{{"status", "killed"}}, false,
                                      std::nullopt, &ignored);
     if (!s.ok()) LogWarning("could not mark image " + id + " killed: " + s.message());
   }
@@ -358,7 +449,7 @@ class ApiController::Impl {
     Status s = store_.CheckUpload(file);
     if (!s.ok()) {
       LogError("upload for " + image->id + ": " + s.message() + " (" + file + ")");
-      Kill(call, image->id, "");
+      Kill(call.context, image->id, "");
       return Status::InvalidArgument("The image data was not received.");
     }
     Image saving;
@@ -369,47 +460,55 @@ class ApiController::Impl {
       if (s.code() == Status::Code::kConflict) return Status::Conflict("Attempt to upload duplicate image");
       return s;
     }
+    return Ingest(call.context, image->id, file, meta.changes, image);
+  }
+
+  // Makes a complete file of the incoming directory the data of image `id`,
+  // which is `saving`: hash and flush it, check it against the cap and the
+  // declared size and checksum, rename it into the store, mark the image
+  // active.  Any failure kills the image and removes the file (spec §10).
+  Status Ingest(const RequestContext& context, const std::string& id, const std::string& file,
+                const ImageChanges& declared, Image* image) const {
     ImageDigests digests;
-    s = store_.HashAndSync(file, &digests);
+    Status s = store_.HashAndSync(file, &digests);
     if (!s.ok()) {
-      Kill(call, image->id, file);
+      Kill(context, id, file);
       return s;
     }
     if (digests.size > options_.image_size_cap) {
-      Kill(call, image->id, file);
-      return Status::TooLarge("Denying attempt to upload image larger than " +
-                              std::to_string(options_.image_size_cap) + " bytes.");
+      Kill(context, id, file);
+      return Status::TooLarge(SizeCapMessage());
     }
-    const ImageChanges& c = meta.changes;
+    const ImageChanges& c = declared;
     if (c.size && *c.size && **c.size != digests.size) {
-      Kill(call, image->id, file);
+      Kill(context, id, file);
       return Status::InvalidArgument("Supplied size (" + std::to_string(**c.size) +
                                      ") and size generated from uploaded image (" +
                                      std::to_string(digests.size) +
                                      ") did not match. Setting image status to 'killed'.");
     }
     if (c.checksum && *c.checksum && ToLower(**c.checksum) != digests.md5) {
-      Kill(call, image->id, file);
+      Kill(context, id, file);
       return Status::InvalidArgument("Supplied checksum (" + **c.checksum +
                                      ") and checksum generated from uploaded image (" +
                                      digests.md5 +
                                      ") did not match. Setting image status to 'killed'.");
     }
     std::string location;
-    s = store_.Adopt(file, image->id, &location);
+    s = store_.Adopt(file, id, &location);
     if (!s.ok()) {
-      Kill(call, image->id, file);
+      Kill(context, id, file);
       return s;
     }
     json done{{"status", "active"},           {"size", digests.size},
               {"checksum", digests.md5},      {"os_hash_algo", "sha512"},
               {"os_hash_value", digests.sha512}, {"location", location}};
-    s = registry_.UpdateImage(call.context, image->id, done, false, std::string("saving"), image);
+    s = registry_.UpdateImage(context, id, done, false, std::string("saving"), image);
     if (!s.ok()) {
       // Deleted (or changed) while we hashed: its data must not stay behind.
-      store_.Remove(image->id);
+      store_.Remove(id);
       if (s.code() == Status::Code::kNotFound || s.code() == Status::Code::kConflict) {
-        return Status::PreconditionFailed("Image " + image->id +
+        return Status::PreconditionFailed("Image " + id +
                                           " could not be found after upload. The image may have "
                                           "been deleted during the upload.");
       }
@@ -418,8 +517,103 @@ class ApiController::Impl {
     return Status::Ok();
   }
 
+  // x-image-meta-location (spec §13): the data stays at the source and the
+  // image is active at once, with the source's size and no checksum
+  // (nothing was hashed; a client's checksum is not evidence).
+  Status ApplyLocation(const ResolvedSource& source, ImageChanges* changes) const {
+    std::optional<int64_t> remote;
+    Status s = sources_.ProbeSize(source, &remote);
+    if (!s.ok()) return s;
+    std::optional<int64_t> declared;
+    if (changes->size && *changes->size) declared = **changes->size;
+    if (declared && remote && *declared != *remote) {
+      return Status::Conflict(
+          "Provided image size must match the stored image size. (provided size: " +
+          std::to_string(*declared) + ", stored size: " + std::to_string(*remote) + ")");
+    }
+    std::optional<int64_t> size = declared ? declared : remote;
+    if (!size) {
+      return Status::InvalidArgument("The source '" + source.uri.uri +
+                                     "' does not tell its size: give x-image-meta-size.");
+    }
+    if (*size > options_.image_size_cap) return Status::InvalidArgument(SizeCapMessage());
+    changes->size = size;
+    changes->checksum = std::optional<std::string>();
+    changes->location = std::optional<std::string>(source.uri.uri);
+    changes->status = "active";
+    return Status::Ok();
+  }
+
+  Status ReserveCopySlot() const {
+    if (copies_.TryReserve()) return Status::Ok();
+    return Status::Unavailable(
+        "This API server is copying as many images as it may at once; try again later.");
+  }
+
+  // x-glance-api-copy-from (spec §13): the reply goes out with the image
+  // queued, then a thread of this worker copies the bytes (CopyRunner
+  // bounds how many, and cancels them when the worker stops).
+  void StartCopy(const RequestContext& context, const std::string& id, ResolvedSource source,
+                 ImageChanges declared) const {
+    copies_.Start([this, context, id, source = std::move(source),
+                   declared = std::move(declared)](const std::function<bool()>& cancelled) {
+      Copy(context, id, source, declared, cancelled);
+    });
+  }
+
+  // queued -> saving -> active, or killed.  The bytes go to a locked file
+  // of the incoming directory and become the image's data exactly as an
+  // upload does (Ingest), so a copy that dies half way is never active.
+  void Copy(const RequestContext& context, const std::string& id, const ResolvedSource& source,
+            const ImageChanges& declared, const std::function<bool()>& cancelled) const {
+    const std::string& request_id = context.request_id;
+    if (cancelled()) {
+      // The worker began stopping between the reply and this thread: the
+      // image stays queued, and the client may ask again.
+      Log(LogLevel::kWarning, request_id, "copy-from for image " + id + " not started: worker stopping");
+      return;
+    }
+    Image image;
+    Status s = registry_.UpdateImage(context, id, json{{"status", "saving"}}, false,
+                                     std::string("queued"), &image);
+    if (!s.ok()) {
+      Log(LogLevel::kWarning, request_id, "copy-from for image " + id + " not started: " + s.message());
+      return;
+    }
+    int fd = -1;
+    std::string file;
+    s = store_.NewCopyFile(id, &fd, &file);
+    if (!s.ok()) {
+      Kill(context, id, "");
+    } else {
+      int64_t limit = options_.image_size_cap;
+      if (declared.size && *declared.size) limit = std::min(limit, **declared.size);
+      int64_t bytes = 0;
+      s = sources_.Fetch(source, fd, limit, cancelled, &bytes);
+      if (s.ok() && cancelled()) {
+        s = Status::Unavailable("The copy was cancelled: the API worker is stopping.");
+      }
+      if (s.ok()) {
+        s = Ingest(context, id, file, declared, &image);  // kills the image itself on failure
+      } else {
+        Kill(context, id, file);
+      }
+      close(fd);  // only now: the lock tells sweepers the copy is alive
+    }
+    if (s.ok()) {
+      Log(LogLevel::kInfo, request_id,
+          "copy-from for image " + id + " done: " + std::to_string(image.size.value_or(0)) +
+              " bytes from " + source.uri.Origin());
+    } else {
+      Log(LogLevel::kWarning, request_id,
+          "copy-from for image " + id + " from " + source.uri.Origin() + " failed, image killed: " +
+              s.message());
+    }
+  }
+
   void SetImageReply(Call& call, int status, const Image& image) const {
-    SetJson(call.response, status, json{{"image", ImageToApiJson(image)}});
+    SetJson(call.response, status,
+            json{{"image", ImageToApiJson(image, options_.show_image_direct_url)}});
     if (image.checksum) call.response->SetHeader("ETag", *image.checksum);
   }
 
@@ -432,22 +626,34 @@ class ApiController::Impl {
       if (!IsUuidLike(*meta.raw_id)) return Status::InvalidArgument("Invalid image id format");
       meta.changes.id = ToLower(*meta.raw_id);
     }
-    s = self.ValidateMeta(call, &meta, 0);
+    std::optional<ResolvedSource> source;
+    s = self.ValidateMeta(call, &meta, 0, &source);
     if (!s.ok()) return s;
     bool body = call.request.HasBody();
-    if (body) {
+    bool copy = source && meta.copy_from;
+    if (body || source) {
       Image none;
       s = self.RequireFormats(none, meta.changes);
       if (!s.ok()) return s;
     }
     ImageChanges reserve = meta.changes;
     if (!call.context.is_admin) reserve.owner.reset();
-    bool empty_image = !body && reserve.size && *reserve.size && **reserve.size == 0;
-    reserve.status = empty_image ? "active" : "queued";
-    if (body || !reserve.size || !*reserve.size) reserve.size = std::optional<int64_t>(0);
+    if (source && meta.location) {
+      s = self.ApplyLocation(*source, &reserve);
+      if (!s.ok()) return s;
+    } else {
+      bool empty_image = !body && !copy && reserve.size && *reserve.size && **reserve.size == 0;
+      reserve.status = empty_image ? "active" : "queued";
+      if (body || !reserve.size || !*reserve.size) reserve.size = std::optional<int64_t>(0);
+    }
+    if (copy) {
+      s = self.ReserveCopySlot();
+      if (!s.ok()) return s;
+    }
     Image image;
     s = self.registry_.CreateImage(call.context, ImageChangesToJson(reserve), &image);
     if (!s.ok()) {
+      if (copy) self.copies_.Release();
       if (s.code() == Status::Code::kConflict) {
         return Status::Conflict("An image with identifier " + meta.changes.id.value_or("") +
                                 " already exists");
@@ -458,6 +664,7 @@ class ApiController::Impl {
       s = self.Upload(call, meta, &image);
       if (!s.ok()) return s;
     }
+    if (copy) self.StartCopy(call.context, image.id, std::move(*source), meta.changes);
     self.SetImageReply(call, 201, image);
     call.response->SetHeader("Location", self.BaseUrl(call.request) + "/v1/images/" + image.id);
     return Status::Ok();
@@ -504,9 +711,11 @@ class ApiController::Impl {
         if (!c.properties->count(key)) ++existing;
       }
     }
-    s = self.ValidateMeta(call, &meta, existing);
+    std::optional<ResolvedSource> source;
+    s = self.ValidateMeta(call, &meta, existing, &source);
     if (!s.ok()) return s;
-    if (body) {
+    bool copy = source && meta.copy_from;
+    if (body || source) {
       s = self.RequireFormats(current, meta.changes);
       if (!s.ok()) return s;
     }
@@ -516,14 +725,28 @@ class ApiController::Impl {
     changes.created_at.reset();
     changes.updated_at.reset();
     if (!call.context.is_admin) changes.owner.reset();
+    std::optional<std::string> from_state;
+    if (source && meta.location) {
+      s = self.ApplyLocation(*source, &changes);
+      if (!s.ok()) return s;
+      from_state = "queued";  // activation is a compare-and-set (spec §9)
+    }
+    if (copy) {
+      s = self.ReserveCopySlot();
+      if (!s.ok()) return s;
+    }
     Image image;
     s = self.registry_.UpdateImage(call.context, current.id, ImageChangesToJson(changes), purge,
-                                   std::nullopt, &image);
-    if (!s.ok()) return s;
+                                   from_state, &image);
+    if (!s.ok()) {
+      if (copy) self.copies_.Release();
+      return s;
+    }
     if (body) {
       s = self.Upload(call, meta, &image);
       if (!s.ok()) return s;
     }
+    if (copy) self.StartCopy(call.context, image.id, std::move(*source), meta.changes);
     self.SetImageReply(call, 200, image);
     return Status::Ok();
   }
@@ -672,6 +895,8 @@ class ApiController::Impl {
   ApiOptions options_;
   mutable RegistryClient registry_;
   FilesystemStore store_;
+  ExternalSources sources_;
+  mutable CopyRunner copies_;
   Router<Handler> router_;
 };
 
@@ -681,5 +906,7 @@ ApiController::~ApiController() = default;
 void ApiController::Handle(const HttpRequest& request, HttpResponse* response) const {
   impl_->Handle(request, response);
 }
+void ApiController::StartWorker() const { impl_->RecoverOrphanCopies(); }
+void ApiController::StopWorker(std::chrono::seconds limit) const { impl_->StopCopies(limit); }
 
 }  // namespace glance::api

@@ -1,8 +1,25 @@
 #include "glance/api/api_options.h"
 
+#include <arpa/inet.h>
+
 #include <thread>
 
+#include "glance/common/text.h"
+
 namespace glance::api {
+
+namespace {
+
+// policy.json's two useful rules for these actions, in this file's words:
+// "admin" (role:admin) or "anyone" ("" / "@").
+bool AdminOnly(const Config& config, const std::string& action) {
+  std::string rule = ToLower(Trim(config.GetString("policy", action, "admin")));
+  if (rule == "admin" || rule == "role:admin") return true;
+  if (rule == "anyone" || rule.empty() || rule == "@") return false;
+  throw ConfigError("[policy] " + action + " = '" + rule + "': use admin or anyone");
+}
+
+}  // namespace
 
 ApiOptions ApiOptions::FromConfig(const Config& config) {
   ApiOptions o;
@@ -35,6 +52,19 @@ ApiOptions ApiOptions::FromConfig(const Config& config) {
                                     o.datadir + "/_incoming");
   o.delayed_delete = config.GetBool("DEFAULT", "delayed_delete", o.delayed_delete);
   o.public_endpoint = config.GetString("DEFAULT", "public_endpoint", "");
+  o.bind_port = static_cast<int>(config.GetInt("DEFAULT", "bind_port", o.bind_port));
+  std::vector<std::string> own{"local:" + std::to_string(o.bind_port),
+                               "local:" + std::to_string(o.registry.port)};
+  unsigned char ignored[16];
+  if (inet_pton(AF_INET, o.registry.host.c_str(), ignored) == 1) {
+    own.push_back(o.registry.host + ":" + std::to_string(o.registry.port));
+  } else if (inet_pton(AF_INET6, o.registry.host.c_str(), ignored) == 1) {
+    own.push_back("[" + o.registry.host + "]:" + std::to_string(o.registry.port));
+  }
+  o.external_sources = ExternalSourceOptions::FromConfig(config, own);
+  o.copy_from_admin_only = AdminOnly(config, "copy_from");
+  o.set_image_location_admin_only = AdminOnly(config, "set_image_location");
+  o.show_image_direct_url = config.GetBool("DEFAULT", "show_image_direct_url", false);
   while (!o.public_endpoint.empty() && o.public_endpoint.back() == '/') o.public_endpoint.pop_back();
   return o;
 }

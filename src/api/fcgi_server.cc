@@ -128,7 +128,8 @@ void ServeThread(int socket_fd, const RequestHandler& handler) {
 
 [[noreturn]] void RunWorker(const FcgiOptions& options, int socket_fd,
                             const std::function<void()>& worker_init,
-                            const RequestHandler& handler) {
+                            const RequestHandler& handler,
+                            const std::function<void(std::chrono::seconds)>& worker_stop) {
   // A worker never outlives its supervisor.
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   sigset_t set = BlockControlSignals();
@@ -146,18 +147,23 @@ void ServeThread(int socket_fd, const RequestHandler& handler) {
   // Graceful stop: requests in flight finish; threads waiting in accept()
   // hold no request and end with the process.
   worker_stopping = true;
+  // One grace period for both: the supervisor's patience ends after it.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.shutdown_grace_seconds);
+  if (worker_stop) worker_stop(std::chrono::seconds(options.shutdown_grace_seconds));
   std::unique_lock<std::mutex> lock(active_mutex);
-  active_changed.wait_for(lock, std::chrono::seconds(options.shutdown_grace_seconds),
-                          [] { return active_requests == 0; });
+  active_changed.wait_until(lock, deadline, [] { return active_requests == 0; });
   _exit(0);
 }
 
 // ---- supervisor -------------------------------------------------------------
 
+using StopHook = std::function<void(std::chrono::seconds)>;
+
 pid_t SpawnWorker(const FcgiOptions& options, int socket_fd,
-                  const std::function<void()>& worker_init, const RequestHandler& handler) {
+                  const std::function<void()>& worker_init, const RequestHandler& handler,
+                  const StopHook& worker_stop) {
   pid_t pid = fork();
-  if (pid == 0) RunWorker(options, socket_fd, worker_init, handler);
+  if (pid == 0) RunWorker(options, socket_fd, worker_init, handler, worker_stop);
   if (pid < 0) LogError(std::string("fork failed: ") + std::strerror(errno));
   return pid;
 }
@@ -183,7 +189,8 @@ pid_t SpawnCompanion(const std::function<void()>& companion) {
 }  // namespace
 
 int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worker_init,
-                  const RequestHandler& handler, const std::function<void()>& companion) {
+                  const RequestHandler& handler, const StopHook& worker_stop,
+                  const std::function<void()>& companion) {
   if (FCGX_Init() != 0) {
     LogError("FCGX_Init failed");
     return 1;
@@ -204,7 +211,7 @@ int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worke
 
   std::map<pid_t, std::chrono::steady_clock::time_point> workers;
   for (int i = 0; i < options.workers; ++i) {
-    pid_t pid = SpawnWorker(options, socket_fd, worker_init, handler);
+    pid_t pid = SpawnWorker(options, socket_fd, worker_init, handler, worker_stop);
     if (pid > 0) workers[pid] = std::chrono::steady_clock::now();
   }
   pid_t companion_pid = companion ? SpawnCompanion(companion) : -1;
@@ -243,7 +250,7 @@ int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worke
         // A worker that dies at once (bad config, missing store) must not
         // turn the supervisor into a fork loop.
         if (quick) std::this_thread::sleep_for(std::chrono::seconds(1));
-        pid_t replacement = SpawnWorker(options, socket_fd, worker_init, handler);
+        pid_t replacement = SpawnWorker(options, socket_fd, worker_init, handler, worker_stop);
         if (replacement > 0) workers[replacement] = std::chrono::steady_clock::now();
       }
     }

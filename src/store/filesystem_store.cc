@@ -1,6 +1,8 @@
 #include "glance/store/filesystem_store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -177,6 +179,54 @@ Status FilesystemStore::Size(const std::string& id, int64_t* size) const {
   }
   *size = st.st_size;
   return Status::Ok();
+}
+
+namespace {
+
+constexpr char kCopyPrefix[] = "copy-";
+// A copy file is created under this prefix and renamed to kCopyPrefix once
+// locked: a sweeper never sees a named copy that is not yet locked.
+constexpr char kNewCopyPrefix[] = ".copy-";
+
+}  // namespace
+
+Status FilesystemStore::NewCopyFile(const std::string& id, int* fd, std::string* path) const {
+  if (!IsUuidLike(id)) return Status::InvalidArgument("invalid image id");
+  std::string pattern = incoming_dir_ + "/" + kNewCopyPrefix + id + "-XXXXXX";
+  int created = mkostemp(pattern.data(), O_CLOEXEC);
+  if (created < 0) return ErrnoStatus("cannot create a copy file", errno);
+  std::string final_path = incoming_dir_ + "/" + kCopyPrefix + pattern.substr(pattern.rfind('/') + 1 +
+                                                                             sizeof kNewCopyPrefix - 1);
+  if (flock(created, LOCK_EX) != 0 || rename(pattern.c_str(), final_path.c_str()) != 0) {
+    Status s = ErrnoStatus("cannot prepare the copy file", errno);
+    unlink(pattern.c_str());
+    close(created);
+    return s;
+  }
+  *fd = created;
+  *path = final_path;
+  return Status::Ok();
+}
+
+std::vector<std::string> FilesystemStore::ClaimOrphanCopies() const {
+  std::vector<std::string> ids;
+  DIR* dir = opendir(incoming_dir_.c_str());
+  if (dir == nullptr) return ids;
+  std::vector<std::string> names;
+  while (dirent* entry = readdir(dir)) names.emplace_back(entry->d_name);
+  closedir(dir);
+  for (const std::string& name : names) {
+    bool named = name.rfind(kCopyPrefix, 0) == 0;
+    if (!named && name.rfind(kNewCopyPrefix, 0) != 0) continue;
+    std::string path = incoming_dir_ + "/" + name;
+    Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (fd.get() < 0 || flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // alive
+    unlink(path.c_str());
+    size_t skip = named ? sizeof kCopyPrefix - 1 : sizeof kNewCopyPrefix - 1;
+    std::string id = name.substr(skip, 36);
+    if (IsUuidLike(id)) ids.push_back(id);
+  }
+  return ids;
 }
 
 void FilesystemStore::Discard(const std::string& upload_path) const {

@@ -39,10 +39,11 @@ int main(int argc, char** argv) {
   }
   api::ApiController controller(options);
   return api::RunFcgiServer(
-      options.fcgi, [] {},
+      options.fcgi, [&controller] { controller.StartWorker(); },
       [&controller](const api::HttpRequest& request, api::HttpResponse* response) {
         controller.Handle(request, response);
       },
+      [&controller](std::chrono::seconds limit) { controller.StopWorker(limit); },
       [&options] {
         // Named apart from the workers in ps/top and for the stack's tests.
         prctl(PR_SET_NAME, "glance-api-wb");

@@ -153,6 +153,8 @@ std::map<std::string, std::string> Stack::Env() const {
           {"GLANCE_REGISTRY_PORT", std::to_string(registry_port_)},
           {"GLANCE_IMAGE_SIZE_CAP", "209715200"},
           {"GLANCE_API_WORKERS", "2"},
+          // Short enough for a silent external source to fail a test quickly.
+          {"GLANCE_SOURCE_TIMEOUT", "3"},
           {"AUTH", auth_}});
   return env;
 }

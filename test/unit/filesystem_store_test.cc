@@ -85,4 +85,29 @@ BOOST_AUTO_TEST_CASE(paths_come_only_from_ids_and_the_incoming_dir) {
   BOOST_TEST(t.store.Remove("..").HttpStatus() == 404);
 }
 
+BOOST_AUTO_TEST_CASE(copy_files_are_claimed_only_once_their_holder_is_gone) {
+  TempStore t;
+  std::string id = NewUuid();
+  int fd = -1;
+  std::string path;
+  BOOST_REQUIRE(t.store.NewCopyFile(id, &fd, &path).ok());
+  BOOST_TEST(path.rfind(t.store.incoming_dir() + "/copy-" + id + "-", 0) == 0);
+  BOOST_TEST(t.store.CheckUpload(path).ok());
+  BOOST_TEST(write(fd, "abc", 3) == 3);
+  // Held (flock on the open file): a copy in progress is not an orphan.
+  BOOST_TEST(t.store.ClaimOrphanCopies().empty());
+  BOOST_TEST(fs::exists(path));
+  close(fd);
+  std::vector<std::string> orphans = t.store.ClaimOrphanCopies();
+  BOOST_TEST(orphans.size() == 1u);
+  BOOST_TEST(orphans.at(0) == id);
+  BOOST_TEST(!fs::exists(path));
+  BOOST_TEST(t.store.ClaimOrphanCopies().empty());
+  // nginx's body files are never taken for copies.
+  std::string upload = t.Upload("body");
+  BOOST_TEST(t.store.ClaimOrphanCopies().empty());
+  BOOST_TEST(fs::exists(upload));
+  BOOST_TEST(t.store.NewCopyFile("../x", &fd, &path).HttpStatus() == 400);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

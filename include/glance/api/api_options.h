@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "glance/api/external_source.h"
 #include "glance/api/fcgi_server.h"
 #include "glance/common/config.h"
 #include "glance/common/request_context.h"
@@ -31,6 +32,18 @@ struct ApiOptions {
   bool delayed_delete = false;
   std::string public_endpoint;               // base URL for links; default from Host
   std::string data_location = "/_glance_image_data/";  // nginx internal location
+  std::string source_location = "/_glance_image_source/";  // nginx, proxies to a location
+  // The port nginx serves this API on: with registry_port, what external
+  // sources may never point at by default (spec §20.7).
+  int bind_port = 9292;
+  ExternalSourceOptions external_sources;
+  // Policy (spec §3.4, §20.7): who may use x-glance-api-copy-from and
+  // x-image-meta-location.
+  bool copy_from_admin_only = true;
+  bool set_image_location_admin_only = true;
+  // Glance's option: show an image's external location to clients
+  // (x-image-meta-location, "location" in single-image JSON).
+  bool show_image_direct_url = false;
 
   static ApiOptions FromConfig(const Config& config);
 };

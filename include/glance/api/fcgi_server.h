@@ -7,6 +7,7 @@
 #ifndef GLANCE_API_FCGI_SERVER_H_
 #define GLANCE_API_FCGI_SERVER_H_
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -26,11 +27,14 @@ struct FcgiOptions {
 using RequestHandler = std::function<void(const HttpRequest&, HttpResponse*)>;
 
 // Runs until SIGTERM/SIGINT; returns the process exit code.  `worker_init`
-// runs in each worker process after fork (per-process resources).
-// `companion`, when given, runs in one more child process, restarted if it
-// crashes, killed when the supervisor stops.
+// runs in each worker process after fork (per-process resources);
+// `worker_stop` when a worker is told to stop, with the time it may take,
+// before it waits for its requests in flight.  `companion`, when given,
+// runs in one more child process, restarted if it crashes, killed when the
+// supervisor stops.
 int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worker_init,
                   const RequestHandler& handler,
+                  const std::function<void(std::chrono::seconds)>& worker_stop = {},
                   const std::function<void()>& companion = nullptr);
 
 }  // namespace glance::api

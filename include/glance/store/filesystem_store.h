@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "glance/common/status.h"
 
@@ -48,6 +49,16 @@ class FilesystemStore {
   Status Size(const std::string& id, int64_t* size) const;
   // Removes an upload that will not be adopted (ignores a missing file).
   void Discard(const std::string& upload_path) const;
+
+  // A new, empty file in the incoming directory for a copy of image `id`'s
+  // data, open for writing in `*fd` (the caller closes it).  The open file
+  // holds an exclusive flock for as long as the copying process lives, so
+  // ClaimOrphanCopies can tell a copy in progress from one whose process
+  // died.
+  Status NewCopyFile(const std::string& id, int* fd, std::string* path) const;
+  // Removes the copy files no living process holds and returns the ids of
+  // their images (those copies will never finish).
+  std::vector<std::string> ClaimOrphanCopies() const;
 
   // Checks the directories exist and are writable; creates them if missing.
   Status Prepare() const;

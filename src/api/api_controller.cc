@@ -216,6 +216,12 @@ class ApiController::Impl {
       return Status::MethodNotAllowed("The method " + call.request.method +
                                       " is not allowed for this resource.");
     }
+    // Only uploads (POST/PUT of an image) and membership PUTs read a body;
+    // anywhere else one is a client mistake or an attempt to smuggle
+    // something past us (spec §20), refused before anything happens.
+    if (call.request.HasBody() && call.request.method != "POST" && call.request.method != "PUT") {
+      return Status::InvalidArgument("This request takes no body.");
+    }
     call.params = std::move(match.params);
     return (*match.handler)(*this, call);
   }

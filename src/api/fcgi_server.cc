@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "glance/common/logging.h"
+#include "glance/common/text.h"
 #include "glance/common/program.h"
 #include "glance/common/status.h"
 
@@ -30,10 +31,22 @@ std::optional<std::string> Param(FCGX_Request& request, const char* name) {
   return std::string(value);
 }
 
+// The path as the client sent it, percent-decoded but not normalized.
+// nginx's DOCUMENT_URI resolves dot segments, which would turn
+// /v1/images/..%2F..%2Fx into /x and route it somewhere else entirely;
+// kept as sent, such a path matches no route and is a 404 (as upstream).
+std::string RequestPath(FCGX_Request& request) {
+  std::string uri = Param(request, "REQUEST_URI").value_or("");
+  std::string raw = uri.substr(0, uri.find('?'));
+  if (raw.empty() || raw[0] != '/') return Param(request, "DOCUMENT_URI").value_or("/");
+  // nginx has already refused malformed escapes and %00 with 400.
+  return UrlDecode(raw, false).value_or(raw);
+}
+
 HttpRequest ReadRequest(FCGX_Request& request) {
   HttpRequest http;
   http.method = Param(request, "REQUEST_METHOD").value_or("GET");
-  http.path = Param(request, "DOCUMENT_URI").value_or("/");
+  http.path = RequestPath(request);
   http.query_string = Param(request, "QUERY_STRING").value_or("");
   http.content_type = Param(request, "CONTENT_TYPE").value_or("");
   http.body_file = Param(request, "REQUEST_BODY_FILE").value_or("");

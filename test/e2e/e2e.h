@@ -154,6 +154,9 @@ class Stack {
   int registry_port() const { return registry_port_; }
   Api api(Headers defaults = {}) const { return Api(api_port_, std::move(defaults)); }
   std::map<std::string, std::string> Env() const;
+  // Every row of the image tables (deleted ones too) folded into one digest,
+  // plus the store's file names: equal fingerprints mean nothing changed.
+  std::string Fingerprint() const;
 
   // The glance-api supervisor (the glance-api process below the pid file's
   // process) and its worker children.

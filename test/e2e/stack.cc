@@ -18,6 +18,8 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
+#include <set>
+
 #include "e2e.h"
 
 extern char** environ;
@@ -157,6 +159,26 @@ std::map<std::string, std::string> Stack::Env() const {
           {"GLANCE_SOURCE_TIMEOUT", "3"},
           {"AUTH", auth_}});
   return env;
+}
+
+std::string Stack::Fingerprint() const {
+  soci::session session(soci::postgresql, TestPgConnect(db_name_));
+  std::string digest;
+  session << "SELECT md5(coalesce((SELECT string_agg(t::text, '|' ORDER BY t::text) FROM images t), '') "
+             "|| coalesce((SELECT string_agg(t::text, '|' ORDER BY t::text) FROM image_properties t), '') "
+             "|| coalesce((SELECT string_agg(t::text, '|' ORDER BY t::text) FROM image_members t), '') "
+             "|| coalesce((SELECT string_agg(t::text, '|' ORDER BY t::text) FROM image_locations t), ''))",
+      soci::into(digest);
+  std::set<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(StoreDir(), ec)) {
+    names.insert(entry.path().filename().string());
+  }
+  for (const auto& entry : fs::directory_iterator(IncomingDir(), ec)) {
+    names.insert("incoming/" + entry.path().filename().string());
+  }
+  for (const std::string& name : names) digest += " " + name;
+  return digest;
 }
 
 void Stack::Start() {

@@ -1,0 +1,297 @@
+// Hostile input through nginx and the api (issue 5; spec §15, §20): every
+// class gets a 4xx in the API's error format (text/plain "<code> <title>",
+// or JSON when asked for), and neither the database nor the store changes.
+// Each request is sent raw where a client library would refuse to send it.
+#include <boost/test/unit_test.hpp>
+
+#include "e2e.h"
+#include "glance/common/text.h"
+
+using namespace e2e;
+using glance::UrlEncode;
+
+namespace {
+
+struct Attempt {
+  std::string what;
+  std::function<Reply(const Api&)> send;
+  std::vector<int> allowed;  // acceptable statuses
+};
+
+std::string RawRequest(const std::string& method, const std::string& target,
+                       const std::string& extra_header_lines = "", const std::string& body = "") {
+  std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                        extra_header_lines;
+  if (!body.empty()) request += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  return request + "\r\n" + body;
+}
+
+// The API's error format: text/plain starting with the status line's code,
+// or the JSON object when the client asked for JSON.
+bool InApiErrorFormat(const Reply& reply, bool json_asked) {
+  std::string type = reply.Header("Content-Type");
+  if (json_asked) {
+    if (type.rfind("application/json", 0) != 0) return false;
+    json body = json::parse(reply.body, nullptr, false);
+    return body.is_object() && body.contains("code") && body.contains("message");
+  }
+  return type.rfind("text/plain", 0) == 0 &&
+         reply.body.rfind(std::to_string(reply.status) + " ", 0) == 0;
+}
+
+void RunAttempts(const std::vector<Attempt>& attempts, bool json_asked = false) {
+  Stack& stack = NoAuthStack();
+  Api api = stack.api();
+  for (const Attempt& attempt : attempts) {
+    std::string before = stack.Fingerprint();
+    Reply reply = attempt.send(api);
+    bool allowed = std::find(attempt.allowed.begin(), attempt.allowed.end(), reply.status) !=
+                   attempt.allowed.end();
+    BOOST_TEST(allowed, attempt.what << ": " << reply.Describe());
+    if (reply.status >= 400 && attempt.what.rfind("HEAD ", 0) != 0) {  // HEAD answers carry no body
+      BOOST_TEST(InApiErrorFormat(reply, json_asked),
+                 attempt.what << ": not in the API's error format: " << reply.Describe());
+    }
+    WaitIncomingEmpty(stack);
+    BOOST_TEST(stack.Fingerprint() == before, attempt.what << ": the database or store changed");
+  }
+}
+
+std::string ExistingImage() {
+  static std::string id = [] {
+    ImageRef image = CreateImage(NoAuthStack().api(), "e2e-hostile-target", "keep-me");
+    if (image.id.empty()) throw std::runtime_error("create: " + image.reply.Describe());
+    return image.id;
+  }();
+  return id;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(hostile_input)
+
+BOOST_AUTO_TEST_CASE(oversized_and_too_many_headers) {
+  std::string many;
+  for (int i = 0; i < 3000; ++i) many += "X-Filler-" + std::to_string(i) + ": " + std::string(40, 'f') + "\r\n";
+  std::string properties;
+  for (int i = 0; i < 5000; ++i) properties += "x-image-meta-property-p" + std::to_string(i) + ": v\r\n";
+  RunAttempts({
+      {"one 40 KB header",
+       [](const Api& api) {
+         return api.Raw(RawRequest("POST", "/v1/images",
+                                   "x-image-meta-property-big: " + std::string(40000, 'b') + "\r\n"));
+       },
+       {400, 431}},
+      {"3000 headers", [&](const Api& api) { return api.Raw(RawRequest("POST", "/v1/images", many)); },
+       {400, 431}},
+      {"5000 properties", [&](const Api& api) { return api.Raw(RawRequest("POST", "/v1/images", properties)); },
+       {400, 413, 431}},
+      {"20 KB request target",
+       [](const Api& api) { return api.Raw(RawRequest("GET", "/v1/images/" + std::string(20000, 'a'))); },
+       {400, 414}},
+  });
+}
+
+BOOST_AUTO_TEST_CASE(hundreds_of_properties_over_the_quota) {
+  Headers headers = ImageHeaders("e2e-hostile-props");
+  for (int i = 0; i < 400; ++i) headers.push_back({"x-image-meta-property-q" + std::to_string(i), "v"});
+  RunAttempts({{"400 properties (quota 128)",
+                [&](const Api& api) { return api.Post("/v1/images", headers, "", ""); },
+                {413}}});
+}
+
+BOOST_AUTO_TEST_CASE(bad_text_in_property_keys_and_values) {
+  std::vector<Attempt> attempts;
+  const std::vector<std::pair<std::string, std::string>> values = {
+      {"control character", "a\x01z"}, {"escape", "a\x1bz"}, {"DEL", "a\x7fz"},
+      {"invalid UTF-8", "a\xff\xfez"}, {"overlong UTF-8", "\xc0\xaf"}, {"4-byte UTF-8", "\xf0\x9f\x98\x80"},
+      {"lone continuation", "\x80"}};
+  for (const auto& [what, value] : values) {
+    attempts.push_back({"property value with " + what,
+                        [value](const Api& api) {
+                          return api.Raw(RawRequest("POST", "/v1/images",
+                                                    "x-image-meta-property-k: " + value + "\r\n"));
+                        },
+                        {400}});
+    attempts.push_back({"name with " + what,
+                        [value](const Api& api) {
+                          return api.Raw(RawRequest("POST", "/v1/images", "x-image-meta-name: " + value + "\r\n"));
+                        },
+                        {400}});
+    attempts.push_back({"property key with " + what,
+                        [value](const Api& api) {
+                          return api.Raw(RawRequest("POST", "/v1/images",
+                                                    "x-image-meta-property-" + value + ": v\r\n"));
+                        },
+                        {400}});
+  }
+  attempts.push_back({"NUL in a header value",
+                      [](const Api& api) {
+                        return api.Raw(RawRequest("POST", "/v1/images",
+                                                  std::string("x-image-meta-name: a\0b\r\n", 23)));
+                      },
+                      {400}});
+  RunAttempts(attempts);
+}
+
+BOOST_AUTO_TEST_CASE(hostile_ids_in_paths) {
+  const std::string id = ExistingImage();
+  std::vector<Attempt> attempts;
+  for (const std::string& target :
+       {std::string("/v1/images/../../../etc/passwd"), std::string("/v1/images/..%2F..%2Fetc%2Fpasswd"),
+        std::string("/v1/images/%2e%2e%2f%2e%2e%2fetc%2fpasswd"), "/v1/images/" + id + "%00",
+        "/v1/images/" + id + "%2F..%2F" + id, std::string("/v1/images/not-a-uuid"),
+        std::string("/v1/images/%27%20OR%201=1--"), "/v1/images/" + id.substr(0, 35),
+        "/v1/images/" + id + "0", std::string("/v1/images/%ZZ")}) {
+    for (const char* method : {"GET", "HEAD", "PUT", "DELETE"}) {
+      attempts.push_back({std::string(method) + " " + target,
+                          [target, method](const Api& api) { return api.Raw(RawRequest(method, target)); },
+                          {400, 404}});
+    }
+    attempts.push_back({"GET members of " + target,
+                        [target](const Api& api) { return api.Raw(RawRequest("GET", target + "/members")); },
+                        {400, 404}});
+  }
+  for (const std::string& member : std::vector<std::string>{std::string(".."), std::string("."), std::string("a%2Fb"),
+                                    std::string("%00"), std::string(300, 'm')}) {
+    attempts.push_back({"PUT member " + member.substr(0, 20),
+                        [id, member](const Api& api) {
+                          return api.Raw(RawRequest("PUT", "/v1/images/" + id + "/members/" + member));
+                        },
+                        {400, 404}});
+  }
+  RunAttempts(attempts);
+  BOOST_TEST(NoAuthStack().api().Get("/v1/images/" + id).body == "keep-me");
+}
+
+BOOST_AUTO_TEST_CASE(sql_metacharacters_in_every_filter) {
+  ExistingImage();
+  const std::vector<std::string> payloads = {"'", "x' OR '1'='1", "1; DROP TABLE images; --",
+                                             "%", "_", "\\", "\"", "1) OR (1=1"};
+  std::vector<Attempt> attempts;
+  for (const std::string& payload : payloads) {
+    std::string value = UrlEncode(payload);
+    // Free-text filters: a legitimate value that matches nothing.
+    for (const char* filter : {"name", "property-os_distro"}) {
+      attempts.push_back({std::string(filter) + "=" + payload,
+                          [filter, value](const Api& api) {
+                            Reply reply = api.Get(std::string("/v1/images/detail?is_public=none&") + filter + "=" + value);
+                            if (reply.status == 200 && reply.Json()["images"].size() != 0) reply.status = 299;
+                            return reply;
+                          },
+                          {200, 400}});
+    }
+    // Typed filters and parameters: refused.
+    for (const char* param : {"status", "disk_format", "container_format", "size_min", "size_max",
+                              "is_public", "changes-since", "sort_key", "sort_dir", "limit", "marker",
+                              "protected", "min_ram", "min_disk"}) {
+      attempts.push_back({std::string(param) + "=" + payload,
+                          [param, value](const Api& api) {
+                            Reply reply = api.Get(std::string("/v1/images?") + param + "=" + value);
+                            if (reply.status == 200 && reply.Json()["images"].size() != 0) reply.status = 299;
+                            return reply;
+                          },
+                          {200, 400}});
+    }
+  }
+  RunAttempts(attempts);
+  // The images table is still there and still answers.
+  BOOST_TEST(NoAuthStack().api().Head("/v1/images/" + ExistingImage()).status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(absurd_limits_and_markers) {
+  const std::string id = ExistingImage();
+  Api api = NoAuthStack().api();
+  std::vector<Attempt> attempts;
+  for (const std::string& limit : std::vector<std::string>{"-1", "abc", "1e3", "0x10", "", " 5", "5 ", "1.0"}) {
+    attempts.push_back({"limit=" + limit,
+                        [limit](const Api& a) { return a.Get("/v1/images?limit=" + UrlEncode(limit)); },
+                        {400}});
+  }
+  // (An admin may page from a deleted image: admins see deleted images.)
+  for (const std::string& marker : std::vector<std::string>{NewUuid(), std::string("not-a-uuid"), std::string("")}) {
+    attempts.push_back({"marker=" + marker,
+                        [marker](const Api& a) { return a.Get("/v1/images/detail?marker=" + UrlEncode(marker)); },
+                        {400}});
+  }
+  RunAttempts(attempts);
+  // A huge but numeric limit is clamped to api_limit_max, not refused (§20.5).
+  BOOST_TEST(api.Get("/v1/images?limit=100000").status == 200);
+  BOOST_TEST(api.Get("/v1/images?limit=99999999999999999999999").status == 200);
+}
+
+BOOST_AUTO_TEST_CASE(foreign_marker_is_refused) {
+  std::string tag = NewRunTag();
+  Api owner = TrustedStack().api(Identity("hostile-owner-" + tag));
+  Api stranger = TrustedStack().api(Identity("hostile-stranger-" + tag));
+  ImageRef secret = ReserveImage(owner, "e2e-hostile-private");
+  BOOST_TEST_REQUIRE(secret.reply.status == 201, secret.reply.Describe());
+  Reply reply = stranger.Get("/v1/images/detail?marker=" + secret.id);
+  BOOST_TEST(reply.status == 400, reply.Describe());
+  BOOST_TEST(reply.body.find("hostile-private") == std::string::npos);
+  // The owner's own image, once deleted, is no marker for the owner either.
+  ImageRef gone = ReserveImage(owner, "e2e-hostile-deleted");
+  BOOST_TEST_REQUIRE(owner.Delete("/v1/images/" + gone.id).status == 200);
+  Reply deleted = owner.Get("/v1/images/detail?marker=" + gone.id);
+  BOOST_TEST(deleted.status == 400, deleted.Describe());
+}
+
+BOOST_AUTO_TEST_CASE(bad_sizes_and_numbers) {
+  std::vector<Attempt> attempts;
+  for (const char* field : {"size", "min_ram", "min_disk"}) {
+    for (const std::string& value : std::vector<std::string>{"-1", "abc", "1e3", "1.5", "99999999999999999999", "0x10", "+-1", "1 2"}) {
+      attempts.push_back({std::string(field) + "=" + value,
+                          [field, value](const Api& api) {
+                            return api.Post("/v1/images", {{std::string("x-image-meta-") + field, value}}, "", "");
+                          },
+                          {400}});
+    }
+  }
+  RunAttempts(attempts);
+}
+
+BOOST_AUTO_TEST_CASE(dates_in_bad_formats) {
+  std::vector<Attempt> attempts;
+  for (const std::string& value : std::vector<std::string>{"yesterday", "2026-13-45T99:99:99", "0000-00-00", "2026-11-26T",
+                                   "1e10", "'; DROP TABLE images; --", "2026-11-26T10:00:00+99:00"}) {
+    attempts.push_back({"changes-since=" + value,
+                        [value](const Api& api) { return api.Get("/v1/images/detail?changes-since=" + UrlEncode(value)); },
+                        {400}});
+  }
+  RunAttempts(attempts);
+}
+
+BOOST_AUTO_TEST_CASE(bodies_on_routes_that_take_none) {
+  const std::string id = ExistingImage();
+  std::vector<Attempt> attempts;
+  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
+           {"DELETE", "/v1/images/" + id},
+           {"GET", "/v1/images/" + id},
+           {"GET", "/v1/images/detail"},
+           {"GET", "/v1/images/" + id + "/members"},
+           {"DELETE", "/v1/images/" + id + "/members/someone"},
+           {"GET", "/v1/shared-images/someone"}}) {
+    attempts.push_back({method + " " + target + " with a body",
+                        [method, target](const Api& api) {
+                          return api.Raw(RawRequest(method, target, "Content-Type: application/octet-stream\r\n",
+                                                    "unexpected body"));
+                        },
+                        {400}});
+  }
+  RunAttempts(attempts);
+  Reply still = NoAuthStack().api().Get("/v1/images/" + id);
+  BOOST_TEST(still.status == 200);
+  BOOST_TEST(still.body == "keep-me");
+}
+
+BOOST_AUTO_TEST_CASE(errors_come_as_json_when_asked) {
+  RunAttempts({{"unknown id, Accept: application/json",
+                [](const Api& api) { return api.Get("/v1/images/" + NewUuid(), {{"Accept", "application/json"}}); },
+                {404}},
+               {"bad limit, Accept: application/json",
+                [](const Api& api) { return api.Get("/v1/images?limit=x", {{"Accept", "application/json"}}); },
+                {400}}},
+              true);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

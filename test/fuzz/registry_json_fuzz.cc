@@ -21,16 +21,25 @@ json Reparse(const json& value, const char* what) {
   return out;
 }
 
-void CheckImageChanges(const json& object) {
-  ImageChanges changes;
-  Status s = ParseImageChanges(object, &changes);
-  CheckCleanRefusal(s, Status::Code::kInvalidArgument, "ParseImageChanges");
+// Reads `in` with `read`; what it accepts must be written by `write` as
+// JSON that reads back to the same value.  A refusal must carry `refusal`.
+template <typename Value>
+void CheckReadBack(const json& in, Status (*read)(const json&, Value*),
+                   json (*write)(const Value&), Status::Code refusal, const char* what) {
+  Value value;
+  Status s = read(in, &value);
+  CheckCleanRefusal(s, refusal, what);
   if (!s.ok()) return;
-  json written = ImageChangesToJson(changes);
-  ImageChanges again;
-  s = ParseImageChanges(Reparse(written, "image changes"), &again);
-  Check(s.ok(), "written image changes are refused: " + s.ToString());
-  Check(ImageChangesToJson(again) == written, "image changes differ after a round trip");
+  json written = write(value);
+  Value again;
+  s = read(Reparse(written, what), &again);
+  Check(s.ok(), std::string(what) + " refuses what was written: " + s.ToString());
+  Check(write(again) == written, std::string(what) + " differs after a round trip");
+}
+
+void CheckImageChanges(const json& object) {
+  CheckReadBack<ImageChanges>(object, ParseImageChanges, ImageChangesToJson,
+                              Status::Code::kInvalidArgument, "ParseImageChanges");
 }
 
 void CheckMemberships(const json& body) {
@@ -60,15 +69,8 @@ void CheckMemberBody(const json& body) {
 // The API's side: a registry answer it cannot read is the registry's fault,
 // a 500 (kInternal), never a crash.
 void CheckRegistryImage(const json& dict) {
-  Image image;
-  Status s = ImageFromRegistryJson(dict, &image);
-  CheckCleanRefusal(s, Status::Code::kInternal, "ImageFromRegistryJson");
-  if (!s.ok()) return;
-  json written = ImageToRegistryJson(image);
-  Image again;
-  s = ImageFromRegistryJson(Reparse(written, "registry image"), &again);
-  Check(s.ok(), "a written registry image is refused: " + s.ToString());
-  Check(ImageToRegistryJson(again) == written, "registry image differs after a round trip");
+  CheckReadBack<Image>(dict, ImageFromRegistryJson, ImageToRegistryJson, Status::Code::kInternal,
+                       "ImageFromRegistryJson");
 }
 
 }  // namespace

@@ -31,6 +31,8 @@ glance-manage_MAIN   := src/tools/manage_main.cc
 PROGRAM_BINS := $(PROGRAMS:%=$(BIN)/%)
 
 UNIT_SRCS := $(wildcard test/unit/*.cc)
+# The fuzz targets' checks also run in the unit tests, over every kept input.
+FUZZ_SRCS := $(wildcard test/fuzz/*_fuzz.cc)
 INTEG_SRCS := $(wildcard test/integration/*.cc)
 UNIT_TESTS := $(BUILD)/test/unit_tests
 INTEG_TESTS := $(BUILD)/test/integration_tests
@@ -38,7 +40,7 @@ E2E_SRCS := $(wildcard test/e2e/*.cc)
 E2E_TESTS := $(BUILD)/test/e2e_tests
 TEST_LDLIBS := -lboost_unit_test_framework
 
-.PHONY: all deps test run start stop clean install asan asan-build check-tests bench
+.PHONY: all deps test run start stop clean install asan asan-build check-tests bench fuzz fuzz-targets
 all: $(PROGRAM_BINS)
 
 deps:
@@ -77,7 +79,10 @@ $(BIN)/$(1): $(BUILD)/$($(1)_MAIN:.cc=.o) $(CORE_LIB) | $(BIN)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
-$(UNIT_TESTS): $(UNIT_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
+$(FUZZ_SRCS:%.cc=$(BUILD)/%.o): CPPFLAGS += -DGLANCE_FUZZ_REPLAY
+$(BUILD)/test/unit/fuzz_replay_test.o: CPPFLAGS += -DGLANCE_FUZZ_DIR='"$(CURDIR)/test/fuzz"'
+
+$(UNIT_TESTS): $(UNIT_SRCS:%.cc=$(BUILD)/%.o) $(FUZZ_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
 	$(Q)$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(TEST_LDLIBS) $(LDLIBS)
@@ -123,6 +128,36 @@ asan:
 	@scripts/install-deps
 	@$(MAKE) asan-build
 	@$(ASAN_ENV) scripts/run-tests --bin-dir $(CURDIR)/build/asan/bin $(ASAN_TEST_BINARIES)
+
+# libFuzzer targets (test/fuzz/*_fuzz.cc), built by clang with ASan and UBSan
+# against just the library sources they reach, in their own tree.
+FUZZ_BUILD    := build/fuzz
+FUZZ_CXX      ?= clang++
+FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CXXFLAGS := -std=c++20 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -pthread -MMD -MP \
+                 $(FUZZ_SANITIZE)
+FUZZ_LIB_SRCS := src/common/status.cc src/common/text.cc src/common/time_format.cc \
+                 src/common/uuid.cc src/image/image.cc src/image/image_headers.cc \
+                 src/image/image_json.cc src/image/list_query.cc src/db/list_sql.cc src/api/http.cc
+FUZZ_BINS     := $(FUZZ_SRCS:test/fuzz/%.cc=$(FUZZ_BUILD)/%)
+FUZZ_SECONDS  ?= 60
+
+$(FUZZ_BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	@echo "  CLANG $<"
+	$(Q)$(FUZZ_CXX) $(CPPFLAGS) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/test/fuzz/%.o $(FUZZ_LIB_SRCS:%.cc=$(FUZZ_BUILD)/%.o)
+	@echo "  LD    $@"
+	$(Q)$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -fsanitize=fuzzer $^ -o $@
+
+fuzz-targets: $(FUZZ_BINS)
+
+# Runs every target for FUZZ_SECONDS each; fails on any crash, leak or hang.
+fuzz:
+	@scripts/install-deps fuzz
+	@$(MAKE) fuzz-targets
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz $(FUZZ_BINS)
 
 run:
 	@scripts/install-deps

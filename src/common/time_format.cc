@@ -20,6 +20,12 @@ bool Digits(std::string_view text, size_t pos, size_t count, int* value) {
   return true;
 }
 
+int DaysInMonth(int year, int month) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
 }  // namespace
 
 std::optional<std::string> ParseIsoTimeToUtc(std::string_view text) {
@@ -74,8 +80,8 @@ std::optional<std::string> ParseIsoTimeToUtc(std::string_view text) {
     }
   }
   if (pos != text.size()) return std::nullopt;
-  if (year < 1900 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-      minute > 59 || second > 60) {
+  if (year < 1900 || month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) ||
+      hour > 23 || minute > 59 || second > 60) {
     return std::nullopt;
   }
   std::tm tm{};
@@ -85,12 +91,14 @@ std::optional<std::string> ParseIsoTimeToUtc(std::string_view text) {
   tm.tm_hour = hour;
   tm.tm_min = minute;
   tm.tm_sec = second;
-  time_t t = timegm(&tm);
-  // timegm normalises 31 February into March: refuse dates that moved.
-  if (tm.tm_mday != day && second != 60) return std::nullopt;
-  t -= offset_seconds;
+  // A leap second (:60) becomes the next minute.
+  time_t t = timegm(&tm) - offset_seconds;
   std::tm utc{};
   gmtime_r(&t, &utc);
+  // The offset or a leap second can carry the instant out of the years
+  // accepted above; the result must be a timestamp this function accepts,
+  // since it is parsed again wherever it travels (registry, headers).
+  if (utc.tm_year + 1900 < 1900 || utc.tm_year + 1900 > 9999) return std::nullopt;
   char buffer[96];
   std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d %02d:%02d:%02d.%06ld", utc.tm_year + 1900,
                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, micros);

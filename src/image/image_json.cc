@@ -155,18 +155,32 @@ json SharedImageToJson(const ImageMember& member) {
   return {{"image_id", member.image_id}, {"can_share", member.can_share}};
 }
 
+namespace {
+
+// Registry answers are read leniently (a field of the wrong type counts as
+// absent) but never with json's throwing accessors: a malformed answer must
+// end in a 500, not an exception.
+std::optional<std::string> OptionalText(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::optional<int64_t> OptionalInteger(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) return std::nullopt;
+  if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+    return std::nullopt;
+  }
+  return it->get<int64_t>();
+}
+
+}  // namespace
+
 Status ImageFromRegistryJson(const json& dict, Image* image) {
   if (!dict.is_object()) return Status::Internal("malformed image from the registry");
-  auto text = [&](const char* key) -> std::optional<std::string> {
-    auto it = dict.find(key);
-    if (it == dict.end() || !it->is_string()) return std::nullopt;
-    return it->get<std::string>();
-  };
-  auto number = [&](const char* key) -> std::optional<int64_t> {
-    auto it = dict.find(key);
-    if (it == dict.end() || !it->is_number_integer()) return std::nullopt;
-    return it->get<int64_t>();
-  };
+  auto text = [&](const char* key) { return OptionalText(dict, key); };
+  auto number = [&](const char* key) { return OptionalInteger(dict, key); };
   auto flag = [&](const char* key) {
     auto it = dict.find(key);
     return it != dict.end() && it->is_boolean() && it->get<bool>();
@@ -198,11 +212,14 @@ Status ImageFromRegistryJson(const json& dict, Image* image) {
   }
   if (auto it = dict.find("location_data"); it != dict.end() && it->is_array()) {
     for (const json& l : *it) {
+      if (!l.is_object()) return Status::Internal("malformed image from the registry");
       ImageLocation location;
-      location.id = l.value("id", 0);
-      location.url = l.value("url", "");
-      location.status = l.value("status", "active");
-      if (l.contains("metadata")) location.metadata_json = l["metadata"].dump();
+      location.id = OptionalInteger(l, "id").value_or(0);
+      location.url = OptionalText(l, "url").value_or("");
+      location.status = OptionalText(l, "status").value_or("active");
+      if (auto m = l.find("metadata"); m != l.end()) {
+        location.metadata_json = m->dump(-1, ' ', false, json::error_handler_t::replace);
+      }
       image->locations.push_back(std::move(location));
     }
   }

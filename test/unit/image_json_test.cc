@@ -50,6 +50,28 @@ BOOST_AUTO_TEST_CASE(refuses_bad_fields) {
   BOOST_TEST(ParseImageChanges(raw_bytes, &c).HttpStatus() == 400);
 }
 
+// Found by the registry_json fuzz target: json::value() throws on an entry
+// that is not an object or a member of another type, and the exception
+// escaped to the API worker.  test/fuzz/regressions/registry_json/ keeps the
+// exact inputs.
+BOOST_AUTO_TEST_CASE(registry_image_with_malformed_location_data) {
+  Image image;
+  BOOST_TEST(ImageFromRegistryJson(json::parse(R"({"location_data": [""]})"), &image).HttpStatus() ==
+             500);
+  json dict = json::parse(R"({"id": "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0", "status": "active",
+      "location_data": [{"id": "active", "url": 7, "status": null, "metadata": {"k": 1}}]})");
+  BOOST_TEST(ImageFromRegistryJson(dict, &image).ok());
+  BOOST_TEST(image.locations.size() == 1u);
+  BOOST_TEST(image.locations[0].id == 0);
+  BOOST_TEST(image.locations[0].url == "");
+  BOOST_TEST(image.locations[0].status == "active");
+  BOOST_TEST(image.locations[0].metadata_json == R"({"k":1})");
+  // A size beyond int64 is not read as a negative one.
+  dict["size"] = json::parse("18446744073709551615");
+  BOOST_TEST(ImageFromRegistryJson(dict, &image).ok());
+  BOOST_TEST(!image.size.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(json_bodies) {
   json out;
   BOOST_TEST(ParseJsonBody("{\"a\": 1}", &out).ok());

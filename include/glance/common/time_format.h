@@ -11,8 +11,9 @@ namespace glance {
 // Parses ISO 8601: a date, optionally "T" or " " and a time with optional
 // seconds and fraction, optionally "Z" or a +hh[:mm]/-hh[:mm] offset.
 // Returns the instant in UTC as "YYYY-MM-DD HH:MM:SS.ffffff" (the form
-// PostgreSQL reads), or nullopt when the text is not such a timestamp or
-// the year is before 1900.
+// PostgreSQL reads), or nullopt when the text is not such a timestamp (a
+// date that does not exist included) or the instant in UTC falls outside
+// the years 1900 to 9999.
 std::optional<std::string> ParseIsoTimeToUtc(std::string_view text);
 
 // The current UTC time in Glance's display form.

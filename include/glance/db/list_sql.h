@@ -1,7 +1,8 @@
 // Builds the SQL of an image list from a ListQuery: filters, visibility,
 // sort order and keyset paging after a marker.  Pure string building, so it
 // is unit-tested without a database.  Every client value becomes a bound
-// parameter (:p0, :p1, ... in order of appearance), never SQL text.
+// parameter, never SQL text: params[i] is :p<i>, which stands once in the
+// text, not necessarily in order (sql_exec binds by name).
 #ifndef GLANCE_DB_LIST_SQL_H_
 #define GLANCE_DB_LIST_SQL_H_
 

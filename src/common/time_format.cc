@@ -20,9 +20,12 @@ bool Digits(std::string_view text, size_t pos, size_t count, int* value) {
   return true;
 }
 
-}  // namespace
+struct Instant {
+  time_t seconds;  // since the epoch, UTC
+  long micros;
+};
 
-std::optional<std::string> ParseIsoTimeToUtc(std::string_view text) {
+std::optional<Instant> ParseIsoTime(std::string_view text) {
   int year, month, day, hour = 0, minute = 0, second = 0;
   long micros = 0;
   size_t pos = 0;
@@ -89,6 +92,22 @@ std::optional<std::string> ParseIsoTimeToUtc(std::string_view text) {
   // timegm normalises 31 February into March: refuse dates that moved.
   if (tm.tm_mday != day && second != 60) return std::nullopt;
   t -= offset_seconds;
+  return Instant{t, micros};
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseIsoTimeToEpochSeconds(std::string_view text) {
+  std::optional<Instant> instant = ParseIsoTime(text);
+  if (!instant) return std::nullopt;
+  return static_cast<int64_t>(instant->seconds);
+}
+
+std::optional<std::string> ParseIsoTimeToUtc(std::string_view text) {
+  std::optional<Instant> instant = ParseIsoTime(text);
+  if (!instant) return std::nullopt;
+  time_t t = instant->seconds;
+  long micros = instant->micros;
   std::tm utc{};
   gmtime_r(&t, &utc);
   char buffer[96];

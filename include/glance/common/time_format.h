@@ -2,6 +2,7 @@
 #ifndef GLANCE_COMMON_TIME_FORMAT_H_
 #define GLANCE_COMMON_TIME_FORMAT_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@ namespace glance {
 // PostgreSQL reads), or nullopt when the text is not such a timestamp or
 // the year is before 1900.
 std::optional<std::string> ParseIsoTimeToUtc(std::string_view text);
+// The same instant as whole seconds since the epoch (a naive time is UTC).
+std::optional<int64_t> ParseIsoTimeToEpochSeconds(std::string_view text);
 
 // The current UTC time in Glance's display form.
 std::string NowIsoTime();

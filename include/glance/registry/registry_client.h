@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "glance/common/config.h"
 #include "glance/common/request_context.h"
 #include "glance/common/status.h"
 #include "glance/image/image.h"
@@ -28,6 +29,10 @@ struct RegistryClientOptions {
   std::string unix_socket;
   int timeout_seconds = 60;
   std::string admin_role = "admin";
+
+  // registry_host, registry_port, registry_socket, registry_client_timeout
+  // and admin_role from glance-api.conf's [DEFAULT].
+  static RegistryClientOptions FromConfig(const Config& config);
 };
 
 class RegistryClient {

@@ -12,7 +12,7 @@ BIN      ?= bin
 PREFIX   ?= /usr
 DESTDIR  ?=
 
-PKGS      := cpp-httplib nlohmann_json openssl libpq
+PKGS      := cpp-httplib nlohmann_json openssl libpq libsystemd
 CPPFLAGS  += -DBOOST_TEST_DYN_LINK -Iinclude -I$(BUILD)/gen -I/usr/include/postgresql $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CXXFLAGS  ?= -O2 -g
 CXXFLAGS  += -std=c++20 -Wall -Wextra -Werror -pthread -MMD -MP
@@ -20,14 +20,15 @@ LDLIBS    += -lfcgi -lsoci_postgresql -lsoci_core -lboost_program_options \
              $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -ldl
 
 # One static library holds every module; each program is a thin main.
-CORE_SRCS := $(wildcard src/common/*.cc src/image/*.cc src/db/*.cc src/registry/*.cc src/store/*.cc src/api/*.cc)
+CORE_SRCS := $(wildcard src/common/*.cc src/image/*.cc src/db/*.cc src/registry/*.cc src/store/*.cc src/api/*.cc src/scrubber/*.cc)
 CORE_OBJS := $(CORE_SRCS:%.cc=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 CORE_LIB  := $(BUILD)/libglance_core.a
 
-PROGRAMS := glance-api glance-registry glance-manage
+PROGRAMS := glance-api glance-registry glance-manage glance-scrubber
 glance-api_MAIN      := src/tools/api_main.cc
 glance-registry_MAIN := src/tools/registry_main.cc
 glance-manage_MAIN   := src/tools/manage_main.cc
+glance-scrubber_MAIN := src/tools/scrubber_main.cc
 PROGRAM_BINS := $(PROGRAMS:%=$(BIN)/%)
 
 UNIT_SRCS := $(wildcard test/unit/*.cc)

@@ -39,7 +39,7 @@ E2E_SRCS := $(wildcard test/e2e/*.cc)
 E2E_TESTS := $(BUILD)/test/e2e_tests
 TEST_LDLIBS := -lboost_unit_test_framework
 
-.PHONY: all deps test run start stop clean install asan check-tests bench
+.PHONY: all deps test run start stop clean install asan check-tests bench deb
 all: $(PROGRAM_BINS)
 
 deps:
@@ -97,11 +97,14 @@ $(E2E_TESTS): $(E2E_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
 check-tests: all $(TEST_BINARIES)
 
 # The whole suite: installs what is missing, starts the private PostgreSQL,
-# runs every test binary and prints one "N passed, N failed" line.
+# runs every test binary, then the package test (builds, installs, serves
+# and purges the .debs where the machine allows it; it says when it skips),
+# and prints one "N passed, N failed" line.
+PACKAGE_TEST := test/package/run
 test:
 	@scripts/install-deps
 	@$(MAKE) check-tests
-	@scripts/run-tests $(TEST_BINARIES)
+	@scripts/run-tests $(TEST_BINARIES) $(PACKAGE_TEST)
 
 # AddressSanitizer + UBSan build in its own tree; `make asan test` style use:
 #   make asan        builds and runs the whole suite under the sanitizers.
@@ -133,6 +136,11 @@ bench:
 	@$(MAKE) all
 	@scripts/bench
 
+# Debian packages in build/deb/ (scripts/package/debian), checked by lintian.
+deb:
+	@scripts/install-deps
+	@scripts/build-deb
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/glance $(DESTDIR)$(PREFIX)/share/glance-cpp/nginx
 	install -m 0755 $(PROGRAM_BINS) $(DESTDIR)$(PREFIX)/bin/
@@ -143,4 +151,5 @@ install: all
 clean:
 	rm -rf $(BUILD) $(BIN)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# build/deb holds the package build's own copy of the tree: not ours.
+-include $(shell find $(BUILD) -path $(BUILD)/deb -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -46,7 +46,7 @@ std::optional<int> ParseProgramArgs(int argc, char** argv, const std::string& na
     return 0;
   }
   if (vm.count("version")) {
-    std::cout << kGlanceVersion << std::endl;
+    std::cout << name << " (glance-cpp) " << kGlanceVersion << std::endl;
     return 0;
   }
   if (args->config_files.empty() && !default_config.empty()) {

@@ -1,9 +1,35 @@
 // glance-registry: the internal metadata service on 127.0.0.1:9191.
 #include <iostream>
+#include <thread>
 
 #include "glance/common/logging.h"
 #include "glance/common/program.h"
+#include "glance/db/migrations.h"
+#include "glance/db/session_pool.h"
 #include "glance/registry/registry_server.h"
+
+namespace {
+
+// The database may come up after the registry (it answers 503 meanwhile),
+// so a missing or old schema is logged, not fatal: it must not go unnoticed
+// after an install that could not run db_sync.
+void CheckSchema(const std::string& url) {
+  using namespace glance;
+  std::string connection;
+  int version = 0;
+  Status s = ToLibpqConnectionString(url, &connection);
+  if (s.ok()) s = GetSchemaVersion(connection, &version);
+  int latest = db::EmbeddedMigrations().empty() ? 0 : db::EmbeddedMigrations().back().version;
+  if (!s.ok()) {
+    LogWarning("cannot read the schema version (requests will fail until the database is "
+               "reachable): " + s.message());
+  } else if (version < latest) {
+    LogError("the database schema is at version " + std::to_string(version) + ", this "
+             "glance-registry needs " + std::to_string(latest) + ": run glance-manage db_sync");
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace glance;
@@ -64,6 +90,9 @@ int main(int argc, char** argv) {
         server.Stop();
       },
       reload);
+  // Off the start-up path: an unreachable database host must not hold back
+  // readiness for a TCP time-out.
+  std::thread(CheckSchema, options.database.connection).detach();
   LogInfo("listening on " + options.bind_host + ":" + std::to_string(options.bind_port) + " with " +
           std::to_string(options.threads) + " threads");
   if (!server.Listen()) {

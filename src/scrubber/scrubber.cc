@@ -28,12 +28,14 @@ constexpr int kPageSize = 500;
 
 struct DirEntry {
   std::string name;
-  std::time_t changed;  // the later of mtime and ctime
+  std::time_t modified;  // mtime: the last write
+  std::time_t settled;   // the later of mtime and ctime
 };
 
 // Regular files directly in `dir`.  A rename into the store keeps the
-// upload's mtime but sets ctime, so the later of the two says how long the
-// file has been where it is.
+// upload's mtime but sets ctime, so for the store the later of the two says
+// how long the file has been where it is; an upload still being written has
+// a fresh mtime.
 Status ListRegularFiles(const std::string& dir, std::vector<DirEntry>* files) {
   struct CloseDir {
     void operator()(DIR* d) const { closedir(d); }
@@ -44,7 +46,7 @@ Status ListRegularFiles(const std::string& dir, std::vector<DirEntry>* files) {
     struct stat st {};
     if (fstatat(dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     if (!S_ISREG(st.st_mode)) continue;
-    files->push_back({entry->d_name, std::max(st.st_mtime, st.st_ctime)});
+    files->push_back({entry->d_name, st.st_mtime, std::max(st.st_mtime, st.st_ctime)});
   }
   return Status::Ok();
 }
@@ -164,7 +166,7 @@ Status Scrubber::RemoveOrphanFiles(std::time_t now, ScrubReport* report) {
   for (const DirEntry& file : files) {
     // Files that are not named like an image were not written by us.
     if (!IsUuidLike(file.name) || file.name != ToLower(file.name)) continue;
-    if (now - file.changed < options_.orphan_grace_seconds) continue;
+    if (now - file.settled < options_.orphan_grace_seconds) continue;
     Image image;
     Status found = registry_.GetImage(admin_, file.name, &image);
     std::string why;
@@ -202,7 +204,7 @@ void Scrubber::RemoveStaleUploads(std::time_t now, ScrubReport* report) {
     return;
   }
   for (const DirEntry& file : files) {
-    if (now - file.changed < options_.orphan_grace_seconds) continue;
+    if (now - file.modified < options_.orphan_grace_seconds) continue;
     std::string path = options_.incoming_dir + "/" + file.name;
     if (unlink(path.c_str()) == 0) {
       ++report->stale_uploads;

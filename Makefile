@@ -12,7 +12,7 @@ BIN      ?= bin
 PREFIX   ?= /usr
 DESTDIR  ?=
 
-PKGS      := cpp-httplib nlohmann_json openssl libpq
+PKGS      := cpp-httplib nlohmann_json openssl libpq libsystemd
 CPPFLAGS  += -DBOOST_TEST_DYN_LINK -Iinclude -I$(BUILD)/gen -I/usr/include/postgresql $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CXXFLAGS  ?= -O2 -g
 CXXFLAGS  += -std=c++20 -Wall -Wextra -Werror -pthread -MMD -MP
@@ -20,14 +20,15 @@ LDLIBS    += -lfcgi -lsoci_postgresql -lsoci_core -lboost_program_options \
              $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -ldl
 
 # One static library holds every module; each program is a thin main.
-CORE_SRCS := $(wildcard src/common/*.cc src/image/*.cc src/db/*.cc src/registry/*.cc src/store/*.cc src/api/*.cc)
+CORE_SRCS := $(wildcard src/common/*.cc src/image/*.cc src/db/*.cc src/registry/*.cc src/store/*.cc src/api/*.cc src/scrubber/*.cc)
 CORE_OBJS := $(CORE_SRCS:%.cc=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 CORE_LIB  := $(BUILD)/libglance_core.a
 
-PROGRAMS := glance-api glance-registry glance-manage
+PROGRAMS := glance-api glance-registry glance-manage glance-scrubber
 glance-api_MAIN      := src/tools/api_main.cc
 glance-registry_MAIN := src/tools/registry_main.cc
 glance-manage_MAIN   := src/tools/manage_main.cc
+glance-scrubber_MAIN := src/tools/scrubber_main.cc
 PROGRAM_BINS := $(PROGRAMS:%=$(BIN)/%)
 
 UNIT_SRCS := $(wildcard test/unit/*.cc)
@@ -40,7 +41,7 @@ E2E_SRCS := $(wildcard test/e2e/*.cc)
 E2E_TESTS := $(BUILD)/test/e2e_tests
 TEST_LDLIBS := -lboost_unit_test_framework
 
-.PHONY: all deps test run start stop clean install asan asan-build check-tests bench fuzz fuzz-targets
+.PHONY: all deps test run start stop clean install asan asan-build check-tests bench fuzz fuzz-targets deb
 all: $(PROGRAM_BINS)
 
 deps:
@@ -113,14 +114,17 @@ asan-build:
 	@$(MAKE) BUILD=build/asan BIN=build/asan/bin CXXFLAGS="$(ASAN_CXXFLAGS)" \
 	  LDFLAGS="$(ASAN_LDFLAGS)" check-tests
 
-# The whole suite, twice: on the release build, then on the ASan+UBSan
-# build (daemons included).  Installs what is missing, starts the private
-# PostgreSQL, and ends with one "N passed, N failed" line for both.
+# The whole suite: installs what is missing, starts the private PostgreSQL,
+# runs every test binary on the release build, then the package test
+# (builds, installs, serves and purges the .debs where the machine allows it;
+# it says when it skips), then every test binary again on the ASan+UBSan
+# build (daemons included), and prints one "N passed, N failed" line.
+PACKAGE_TEST := test/package/run
 test:
 	@scripts/install-deps
 	@$(MAKE) check-tests
 	@$(MAKE) asan-build
-	@$(ASAN_ENV) scripts/run-tests $(TEST_BINARIES) \
+	@$(ASAN_ENV) scripts/run-tests $(TEST_BINARIES) $(PACKAGE_TEST) \
 	  --bin-dir $(CURDIR)/build/asan/bin $(ASAN_TEST_BINARIES)
 
 # Only the sanitizer half of `make test`.
@@ -178,6 +182,11 @@ bench:
 	@$(MAKE) all
 	@scripts/bench
 
+# Debian packages in build/deb/ (scripts/package/debian), checked by lintian.
+deb:
+	@scripts/install-deps
+	@scripts/build-deb
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/glance $(DESTDIR)$(PREFIX)/share/glance-cpp/nginx
 	install -m 0755 $(PROGRAM_BINS) $(DESTDIR)$(PREFIX)/bin/
@@ -188,4 +197,5 @@ install: all
 clean:
 	rm -rf $(BUILD) $(BIN)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# build/deb holds the package build's own copy of the tree: not ours.
+-include $(shell find $(BUILD) -path $(BUILD)/deb -prune -o -type f -name '*.d' -print 2>/dev/null)

@@ -131,6 +131,7 @@ class ApiController::Impl {
       }
     }
     response->SetHeader("x-openstack-request-id", call.context.request_id);
+    response->log_context = LogTag(call.context);
   }
 
   // A worker that starts finds the copies of workers that died (killed,
@@ -176,6 +177,15 @@ class ApiController::Impl {
     // Version negotiation comes before identity, as in Glance's pipeline:
     // the versions document needs no credentials.
     call.context.request_id = ResolveRequestId(call.request.Header("X-Openstack-Request-Id"));
+    // Load balancers probe without credentials, as with oslo.middleware.
+    if (path == options_.healthcheck.path &&
+        (call.request.method == "GET" || call.request.method == "HEAD")) {
+      HealthcheckReply health = CheckHealth(options_.healthcheck);
+      call.response->status = health.status;
+      call.response->SetHeader("Content-Type", "text/plain");
+      if (call.request.method == "GET") call.response->body = health.body;
+      return Status::Ok();
+    }
     if (first == "versions") {
       Versions(call.request, 200, call.response);
       return Status::Ok();

@@ -30,14 +30,9 @@ ApiOptions ApiOptions::FromConfig(const Config& config) {
   if (o.fcgi.workers < 1 || o.fcgi.threads < 1) {
     throw ConfigError("workers and worker_threads must be positive");
   }
-  o.registry.host = config.GetString("DEFAULT", "registry_host", o.registry.host);
-  o.registry.port = static_cast<int>(config.GetInt("DEFAULT", "registry_port", o.registry.port));
-  o.registry.unix_socket = config.GetString("DEFAULT", "registry_socket", "");
-  o.registry.timeout_seconds = static_cast<int>(
-      config.GetInt("DEFAULT", "registry_client_timeout", o.registry.timeout_seconds));
-  o.registry.shared_secret = config.GetString("DEFAULT", "registry_shared_secret", "");
+  o.registry = RegistryClientOptions::FromConfig(config);
   o.context = ContextOptions::FromConfig(config);
-  o.registry.admin_role = o.context.admin_role;
+  o.healthcheck = HealthcheckOptions::FromConfig(config);
   o.limits.limit_param_default =
       config.GetInt("DEFAULT", "limit_param_default", o.limits.limit_param_default);
   o.limits.api_limit_max = config.GetInt("DEFAULT", "api_limit_max", o.limits.api_limit_max);

@@ -2,6 +2,7 @@
 
 #include <fcgiapp.h>
 #include <signal.h>
+#include <systemd/sd-daemon.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -91,13 +93,10 @@ void LogRequest(const HttpRequest& http, const HttpResponse& response,
                 std::chrono::steady_clock::time_point started) {
   double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                   .count();
-  std::string request_id = "-";
-  for (const auto& [name, value] : response.headers) {
-    if (name == "x-openstack-request-id") request_id = value;
-  }
+  std::string context = response.log_context.empty() ? "-" : response.log_context;
   char tail[48];
   std::snprintf(tail, sizeof tail, " %d %.3fms", response.status, ms);
-  Log(LogLevel::kInfo, request_id, http.method + " " + http.path + tail);
+  Log(LogLevel::kInfo, context, http.method + " " + http.path + tail);
 }
 
 // ---- worker process -------------------------------------------------------
@@ -203,20 +202,32 @@ pid_t SpawnCompanion(const std::function<void()>& companion) {
 
 int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worker_init,
                   const RequestHandler& handler, const StopHook& worker_stop,
-                  const std::function<void()>& companion) {
+                  const std::function<bool()>& reload, const std::function<void()>& companion) {
   if (FCGX_Init() != 0) {
     LogError("FCGX_Init failed");
     return 1;
   }
-  unlink(options.socket_path.c_str());
-  mode_t old_mask = umask(0777 & ~options.socket_mode);
-  int socket_fd = FCGX_OpenSocket(options.socket_path.c_str(), options.backlog);
-  umask(old_mask);
-  if (socket_fd < 0) {
-    LogError("cannot open FastCGI socket " + options.socket_path);
-    return 1;
+  int socket_fd = -1;
+  // A socket from systemd (glance-api.socket) belongs to systemd: it keeps
+  // accepting connections while the service restarts, so it is neither
+  // created nor removed here.
+  bool activated = sd_listen_fds(1) == 1 &&
+                   sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, nullptr, 0) > 0;
+  std::string listening = options.socket_path;
+  if (activated) {
+    socket_fd = SD_LISTEN_FDS_START;
+    listening = "the socket passed by systemd";
+  } else {
+    unlink(options.socket_path.c_str());
+    mode_t old_mask = umask(0777 & ~options.socket_mode);
+    socket_fd = FCGX_OpenSocket(options.socket_path.c_str(), options.backlog);
+    umask(old_mask);
+    if (socket_fd < 0) {
+      LogError("cannot open FastCGI socket " + options.socket_path + ": " + std::strerror(errno));
+      return 1;
+    }
+    chmod(options.socket_path.c_str(), options.socket_mode);
   }
-  chmod(options.socket_path.c_str(), options.socket_mode);
 
   sigset_t set = BlockControlSignals();
   sigaddset(&set, SIGCHLD);
@@ -228,16 +239,38 @@ int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worke
     if (pid > 0) workers[pid] = std::chrono::steady_clock::now();
   }
   pid_t companion_pid = companion ? SpawnCompanion(companion) : -1;
-  LogInfo("serving FastCGI on " + options.socket_path + " with " +
-          std::to_string(options.workers) + " workers x " + std::to_string(options.threads) +
-          " threads");
+  LogInfo("serving FastCGI on " + listening + " with " + std::to_string(options.workers) +
+          " workers x " + std::to_string(options.threads) + " threads");
+  NotifyService("READY=1");
 
+  // Workers replaced by a reload: they finish their requests and exit, and
+  // are not replaced again.
+  std::set<pid_t> retiring;
   bool stopping = false;
   while (!stopping) {
     int signal_number = 0;
     sigwait(&set, &signal_number);
     if (signal_number == SIGTERM || signal_number == SIGINT) {
       stopping = true;
+    } else if (signal_number == SIGHUP) {
+      NotifyService("RELOADING=1");
+      ReopenLogFile();
+      if (reload && reload()) {
+        std::map<pid_t, std::chrono::steady_clock::time_point> fresh;
+        for (int i = 0; i < options.workers; ++i) {
+          pid_t pid = SpawnWorker(options, socket_fd, worker_init, handler, worker_stop);
+          if (pid > 0) fresh[pid] = std::chrono::steady_clock::now();
+        }
+        for (const auto& [pid, started] : workers) {
+          kill(pid, SIGTERM);
+          retiring.insert(pid);
+        }
+        LogInfo("reload: " + std::to_string(fresh.size()) + " workers started with the new "
+                "configuration; " + std::to_string(workers.size()) + " old workers finish their "
+                "requests and exit");
+        workers = std::move(fresh);
+      }
+      NotifyService("READY=1");
     } else if (signal_number == SIGCHLD) {
       int status = 0;
       pid_t pid;
@@ -252,6 +285,7 @@ int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worke
           }
           continue;
         }
+        if (retiring.erase(pid) > 0) continue;
         auto it = workers.find(pid);
         if (it == workers.end()) continue;
         bool quick = std::chrono::steady_clock::now() - it->second < std::chrono::seconds(1);
@@ -271,6 +305,8 @@ int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worke
 
   LogInfo("stopping: waiting for in-flight requests");
   if (companion_pid > 0) kill(companion_pid, SIGTERM);
+  NotifyService("STOPPING=1");
+  for (pid_t pid : retiring) workers[pid] = std::chrono::steady_clock::now();
   for (const auto& [pid, started] : workers) kill(pid, SIGTERM);
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(options.shutdown_grace_seconds + 5);
@@ -284,7 +320,7 @@ int RunFcgiServer(const FcgiOptions& options, const std::function<void()>& worke
     }
   }
   for (const auto& [pid, started] : workers) kill(pid, SIGKILL);
-  unlink(options.socket_path.c_str());
+  if (!activated) unlink(options.socket_path.c_str());
   LogInfo("stopped");
   return 0;
 }

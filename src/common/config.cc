@@ -98,4 +98,45 @@ void Config::MergeFrom(const Config& other) {
   else origin_ += ", " + other.origin_;
 }
 
+namespace {
+
+// Option names whose values may hold credentials (oslo.config marks these
+// `secret`): a reload log must not copy them into log files.
+bool IsSecret(const std::string& key) {
+  for (const char* word : {"connection", "password", "secret", "_key", "token"}) {
+    if (key.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> Config::DescribeChanges(const Config& newer) const {
+  std::vector<std::string> lines;
+  auto show = [](const std::string& key, const std::string& value) {
+    return IsSecret(key) ? std::string("<secret>") : "'" + value + "'";
+  };
+  std::map<std::string, std::map<std::string, std::string>> all = values_;
+  for (const auto& [section, options] : newer.values_) {
+    for (const auto& [key, value] : options) all[section].emplace(key, value);
+  }
+  for (const auto& [section, options] : all) {
+    for (const auto& [key, ignored] : options) {
+      bool before = Has(section, key), after = newer.Has(section, key);
+      std::string name = "[" + section + "] " + key;
+      std::string old_value = GetString(section, key), new_value = newer.GetString(section, key);
+      if (before && !after) {
+        lines.push_back(name + " removed (was " + show(key, old_value) + ")");
+      } else if (!before && after) {
+        lines.push_back(name + " added: " + show(key, new_value));
+      } else if (old_value != new_value) {
+        lines.push_back(IsSecret(key) ? name + " changed"
+                                      : name + ": " + show(key, old_value) + " -> " +
+                                            show(key, new_value));
+      }
+    }
+  }
+  return lines;
+}
+
 }  // namespace glance

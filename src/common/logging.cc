@@ -1,7 +1,11 @@
 #include "glance/common/logging.h"
 
+#include <fcntl.h>
 #include <sys/time.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <atomic>
 #include <cstdio>
@@ -14,6 +18,8 @@ namespace {
 std::mutex component_mutex;
 std::string component = "glance";
 std::atomic<bool> debug_enabled{false};
+std::mutex log_file_mutex;
+std::string log_file_path;
 
 const char* LevelName(LogLevel level) {
   switch (level) {
@@ -61,6 +67,31 @@ void Log(LogLevel level, std::string_view request_id, std::string_view message) 
   // One write(2) per line keeps concurrent lines whole.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;
+}
+
+bool RedirectLogToFile(const std::string& path, std::string* error) {
+  int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    *error = "cannot open log file " + path + ": " + std::strerror(errno);
+    return false;
+  }
+  // dup2 swaps the descriptor atomically: a concurrent line goes whole to
+  // the old file or the new one.
+  dup2(fd, STDERR_FILENO);
+  close(fd);
+  std::lock_guard<std::mutex> lock(log_file_mutex);
+  log_file_path = path;
+  return true;
+}
+
+void ReopenLogFile() {
+  std::string path;
+  {
+    std::lock_guard<std::mutex> lock(log_file_mutex);
+    path = log_file_path;
+  }
+  std::string error;
+  if (!path.empty() && !RedirectLogToFile(path, &error)) LogError(error);
 }
 
 }  // namespace glance

@@ -1,11 +1,14 @@
 #include "glance/common/program.h"
 
 #include <signal.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <iostream>
 #include <thread>
+
+#include "glance/common/logging.h"
 
 namespace glance {
 
@@ -43,7 +46,7 @@ std::optional<int> ParseProgramArgs(int argc, char** argv, const std::string& na
     return 0;
   }
   if (vm.count("version")) {
-    std::cout << kGlanceVersion << std::endl;
+    std::cout << name << " (glance-cpp) " << kGlanceVersion << std::endl;
     return 0;
   }
   if (args->config_files.empty() && !default_config.empty()) {
@@ -72,9 +75,9 @@ sigset_t BlockControlSignals() {
   return set;
 }
 
-void StartSignalThread(std::function<void()> on_stop) {
+void StartSignalThread(std::function<void()> on_stop, std::function<void()> on_reload) {
   sigset_t set = BlockControlSignals();
-  std::thread([set, on_stop = std::move(on_stop)] {
+  std::thread([set, on_stop = std::move(on_stop), on_reload = std::move(on_reload)] {
     for (;;) {
       int signal_number = 0;
       if (sigwait(&set, &signal_number) != 0) continue;
@@ -82,8 +85,42 @@ void StartSignalThread(std::function<void()> on_stop) {
         on_stop();
         return;
       }
+      if (signal_number == SIGHUP) {
+        ReopenLogFile();
+        if (on_reload) on_reload();
+      }
     }
   }).detach();
 }
+
+bool SetUpLogging(const Config& config, const std::string& program, bool debug_flag,
+                  std::string* error) {
+  SetLogDebug(debug_flag || config.GetBool("DEFAULT", "debug", false));
+  std::string file = config.GetString("DEFAULT", "log_file", "");
+  std::string dir = config.GetString("DEFAULT", "log_dir", "");
+  if (file.empty() && dir.empty()) return true;
+  if (file.empty()) file = program + ".log";
+  if (!dir.empty() && file.front() != '/') file = dir + "/" + file;
+  return RedirectLogToFile(file, error);
+}
+
+void LogConfigChanges(const Config& before, const Config& after,
+                      const std::vector<std::string>& restart_only) {
+  std::vector<std::string> changes = before.DescribeChanges(after);
+  if (changes.empty()) LogInfo("reload: configuration unchanged");
+  for (const std::string& change : changes) {
+    bool needs_restart = false;
+    for (const std::string& prefix : restart_only) {
+      if (change.rfind(prefix, 0) == 0) needs_restart = true;
+    }
+    if (needs_restart) {
+      LogWarning("reload: " + change + " (takes effect only after a restart)");
+    } else {
+      LogInfo("reload: " + change);
+    }
+  }
+}
+
+void NotifyService(const std::string& state) { sd_notify(0, state.c_str()); }
 
 }  // namespace glance

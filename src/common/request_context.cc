@@ -91,4 +91,9 @@ Status BuildRequestContext(const ContextOptions& options, const HeaderLookup& he
   return Status::Ok();
 }
 
+std::string LogTag(const RequestContext& context) {
+  return (context.request_id.empty() ? std::string("-") : context.request_id) + " " +
+         context.user.value_or("-") + " " + context.tenant.value_or("-") + " - - -";
+}
+
 }  // namespace glance

@@ -26,9 +26,12 @@ int DaysInMonth(int year, int month) {
   return month == 2 && leap ? 29 : kDays[month - 1];
 }
 
-}  // namespace
+struct Instant {
+  time_t seconds;  // since the epoch, UTC
+  long micros;
+};
 
-std::optional<std::string> ParseIsoTimeToUtc(std::string_view text) {
+std::optional<Instant> ParseIsoTime(std::string_view text) {
   int year, month, day, hour = 0, minute = 0, second = 0;
   long micros = 0;
   size_t pos = 0;
@@ -91,8 +94,26 @@ std::optional<std::string> ParseIsoTimeToUtc(std::string_view text) {
   tm.tm_hour = hour;
   tm.tm_min = minute;
   tm.tm_sec = second;
-  // A leap second (:60) becomes the next minute.
-  time_t t = timegm(&tm) - offset_seconds;
+  time_t t = timegm(&tm);
+  // timegm normalises 31 February into March: refuse dates that moved.
+  if (tm.tm_mday != day && second != 60) return std::nullopt;
+  t -= offset_seconds;
+  return Instant{t, micros};
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseIsoTimeToEpochSeconds(std::string_view text) {
+  std::optional<Instant> instant = ParseIsoTime(text);
+  if (!instant) return std::nullopt;
+  return static_cast<int64_t>(instant->seconds);
+}
+
+std::optional<std::string> ParseIsoTimeToUtc(std::string_view text) {
+  std::optional<Instant> instant = ParseIsoTime(text);
+  if (!instant) return std::nullopt;
+  time_t t = instant->seconds;
+  long micros = instant->micros;
   std::tm utc{};
   gmtime_r(&t, &utc);
   // The offset or a leap second can carry the instant out of the years

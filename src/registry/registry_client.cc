@@ -42,6 +42,18 @@ Status ImageFrom(const json& body, Image* image) {
 
 }  // namespace
 
+RegistryClientOptions RegistryClientOptions::FromConfig(const Config& config) {
+  RegistryClientOptions o;
+  o.host = config.GetString("DEFAULT", "registry_host", o.host);
+  o.port = static_cast<int>(config.GetInt("DEFAULT", "registry_port", o.port));
+  o.unix_socket = config.GetString("DEFAULT", "registry_socket", "");
+  o.timeout_seconds =
+      static_cast<int>(config.GetInt("DEFAULT", "registry_client_timeout", o.timeout_seconds));
+  o.admin_role = ToLower(config.GetString("DEFAULT", "admin_role", o.admin_role));
+  o.shared_secret = config.GetString("DEFAULT", "registry_shared_secret", "");
+  return o;
+}
+
 RegistryClient::RegistryClient(RegistryClientOptions options) : options_(std::move(options)) {}
 
 Status RegistryClient::Call(const RequestContext& context, const std::string& method,

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include <openssl/crypto.h>
@@ -14,6 +15,7 @@
 #include "glance/common/http_error.h"
 #include "glance/common/logging.h"
 #include "glance/registry/registry_client.h"
+#include "glance/common/program.h"
 #include "registry_handlers.h"
 
 namespace glance {
@@ -37,6 +39,7 @@ RegistryOptions RegistryOptions::FromConfig(const Config& config) {
   if (o.threads < 1) o.threads = 1;
   o.context = ContextOptions::FromConfig(config);
   o.shared_secret = config.GetString("DEFAULT", "registry_shared_secret", "");
+  o.healthcheck = HealthcheckOptions::FromConfig(config);
   o.limits.limit_param_default =
       config.GetInt("DEFAULT", "limit_param_default", o.limits.limit_param_default);
   o.limits.api_limit_max = config.GetInt("DEFAULT", "api_limit_max", o.limits.api_limit_max);
@@ -58,8 +61,8 @@ class RegistryServer::Impl {
       : options_(std::move(options)), repository_(std::move(repository)) {
     registry::AddImageRoutes(&router_);
     registry::AddMemberRoutes(&router_);
-    services_.repository = repository_.get();
-    services_.limits = options_.limits;
+    settings_ = std::make_shared<const Settings>(Settings{options_.context, options_.limits,
+                                                          options_.healthcheck});
 
     Configure(tcp_server_);
     if (!options_.unix_socket.empty()) {
@@ -70,24 +73,39 @@ class RegistryServer::Impl {
   }
 
   bool Listen() {
+    // Both sockets are bound before systemd hears READY=1, so units ordered
+    // after the registry find it answering.
     std::thread unix_thread;
     std::atomic<bool> unix_ok{true};
     if (unix_server_) {
       unlink(options_.unix_socket.c_str());
-      // Access is governed by the socket's directory; the registry writes no
-      // other files, so the process umask can simply allow everyone.
+      // Access is governed by the socket's directory; the log file is opened
+      // before this point, so the process umask can simply allow everyone.
       umask(0);
-      unix_thread = std::thread([this, &unix_ok] {
-        unix_ok = unix_server_->listen(options_.unix_socket.c_str(), 80);
-      });
+      if (!unix_server_->bind_to_port(options_.unix_socket.c_str(), 80)) {
+        LogError("cannot listen on " + options_.unix_socket);
+        return false;
+      }
+      unix_thread = std::thread([this, &unix_ok] { unix_ok = unix_server_->listen_after_bind(); });
     }
-    bool tcp_ok = tcp_server_.listen(options_.bind_host.c_str(), options_.bind_port);
+    bool tcp_ok = tcp_server_.bind_to_port(options_.bind_host.c_str(), options_.bind_port);
+    if (tcp_ok) {
+      NotifyService("READY=1");
+      tcp_ok = tcp_server_.listen_after_bind();
+    }
     if (unix_server_) {
       unix_server_->stop();
       unix_thread.join();
       unlink(options_.unix_socket.c_str());
     }
     return tcp_ok && unix_ok;
+  }
+
+  void Reload(const RegistryOptions& options) {
+    auto fresh =
+        std::make_shared<const Settings>(Settings{options.context, options.limits, options.healthcheck});
+    std::lock_guard<std::mutex> lock(settings_mutex_);
+    settings_ = std::move(fresh);
   }
 
   void Stop() {
@@ -119,6 +137,7 @@ class RegistryServer::Impl {
 
     server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
       request_start_ = std::chrono::steady_clock::now();
+      request_tag_.clear();
       return httplib::Server::HandlerResponse::Unhandled;
     });
     // Errors raised by httplib itself (oversized body, bad request line).
@@ -148,7 +167,8 @@ class RegistryServer::Impl {
       char line[64];
       std::snprintf(line, sizeof line, " %d %.3fms", res.status, ms);
       std::string id = res.get_header_value("x-openstack-request-id");
-      Log(LogLevel::kInfo, id.empty() ? "-" : id, req.method + " " + req.path + line);
+      Log(LogLevel::kInfo, !request_tag_.empty() ? request_tag_ : id.empty() ? "-" : id,
+          req.method + " " + req.path + line);
     });
   }
 
@@ -161,8 +181,15 @@ class RegistryServer::Impl {
   }
 
   void Dispatch(const httplib::Request& req, httplib::Response& res) {
-    if (req.path == "/healthcheck" && (req.method == "GET" || req.method == "HEAD")) {
-      res.set_content("OK", "text/plain");
+    std::shared_ptr<const Settings> settings;
+    {
+      std::lock_guard<std::mutex> lock(settings_mutex_);
+      settings = settings_;
+    }
+    if (req.path == settings->healthcheck.path && (req.method == "GET" || req.method == "HEAD")) {
+      HealthcheckReply health = CheckHealth(settings->healthcheck);
+      res.status = health.status;
+      res.set_content(health.body, "text/plain");
       return;
     }
     registry::Call call;
@@ -176,7 +203,8 @@ class RegistryServer::Impl {
                  "missing or wrong.", ResolveRequestId(call.header("X-Openstack-Request-Id")));
       return;
     }
-    Status s = BuildRequestContext(options_.context, call.header, &call.context);
+    Status s = BuildRequestContext(settings->context, call.header, &call.context);
+    request_tag_ = LogTag(call.context);
     if (!s.ok()) {
       WriteError(req, res, s.HttpStatus(), s.message(), call.context.request_id);
       return;
@@ -198,7 +226,8 @@ class RegistryServer::Impl {
     if (question != std::string::npos) call.query_string = req.target.substr(question + 1);
 
     registry::Reply reply;
-    s = (*match.handler)(services_, call, &reply);
+    registry::Services services{repository_.get(), settings->limits};
+    s = (*match.handler)(services, call, &reply);
     if (!s.ok()) {
       WriteError(req, res, s.HttpStatus(), s.message(), call.context.request_id);
       return;
@@ -213,22 +242,34 @@ class RegistryServer::Impl {
     res.set_header("x-openstack-request-id", call.context.request_id);
   }
 
+  // What a reload may change, swapped whole so a request sees one version.
+  struct Settings {
+    ContextOptions context;
+    ListLimits limits;
+    HealthcheckOptions healthcheck;
+  };
+
   static thread_local std::chrono::steady_clock::time_point request_start_;
+  // The request's oslo context for the access log line.
+  static thread_local std::string request_tag_;
 
   RegistryOptions options_;
   std::unique_ptr<ImageRepository> repository_;
   Router<registry::Handler> router_;
-  registry::Services services_{};
+  std::mutex settings_mutex_;
+  std::shared_ptr<const Settings> settings_;
   httplib::Server tcp_server_;
   std::unique_ptr<httplib::Server> unix_server_;
 };
 
 thread_local std::chrono::steady_clock::time_point RegistryServer::Impl::request_start_;
+thread_local std::string RegistryServer::Impl::request_tag_;
 
 RegistryServer::RegistryServer(RegistryOptions options, std::unique_ptr<ImageRepository> repository)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(repository))) {}
 RegistryServer::~RegistryServer() = default;
 bool RegistryServer::Listen() { return impl_->Listen(); }
 void RegistryServer::Stop() { impl_->Stop(); }
+void RegistryServer::Reload(const RegistryOptions& options) { impl_->Reload(options); }
 
 }  // namespace glance

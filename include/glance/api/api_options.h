@@ -10,6 +10,7 @@
 #include "glance/api/external_source.h"
 #include "glance/api/fcgi_server.h"
 #include "glance/common/config.h"
+#include "glance/common/healthcheck.h"
 #include "glance/common/request_context.h"
 #include "glance/image/list_query.h"
 #include "glance/registry/registry_client.h"
@@ -21,6 +22,7 @@ struct ApiOptions {
   RegistryClientOptions registry;
   ContextOptions context;
   ListLimits limits;
+  HealthcheckOptions healthcheck;
   int64_t image_size_cap = 1099511627776LL;  // 1 TiB
   int64_t image_property_quota = 128;        // negative: unlimited
   int64_t image_member_quota = 128;

@@ -37,6 +37,9 @@ struct HttpResponse {
   int status = 200;
   HeaderList headers;
   std::string body;
+  // oslo context of the request for its log line (see LogTag); empty
+  // before a context exists.
+  std::string log_context;
 
   void SetHeader(std::string name, std::string value);
 };

@@ -43,6 +43,12 @@ class Config {
   // Copies every option of `other` over this one's.
   void MergeFrom(const Config& other);
 
+  // One line per option that differs in `newer` ("[DEFAULT] workers: 2 ->
+  // 4", "... added", "... removed"), for a reload to say what changed.
+  // Values of secret options (database URLs, passwords, keys) are never
+  // shown, only that they changed.
+  std::vector<std::string> DescribeChanges(const Config& newer) const;
+
  private:
   // section -> key -> value; keys lower-cased as oslo.config does.
   std::map<std::string, std::map<std::string, std::string>> values_;

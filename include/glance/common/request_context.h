@@ -59,6 +59,10 @@ Status BuildRequestContext(const ContextOptions& options, const HeaderLookup& he
 // with characters outside [A-Za-z0-9_.-] are replaced by a new one.
 std::string ResolveRequestId(const std::optional<std::string>& supplied);
 
+// oslo.log's context field for the log line of a request:
+// "req-… <user> <tenant> - - -", "-" standing for an absent value.
+std::string LogTag(const RequestContext& context);
+
 }  // namespace glance
 
 #endif  // GLANCE_COMMON_REQUEST_CONTEXT_H_

@@ -2,6 +2,7 @@
 #ifndef GLANCE_COMMON_TIME_FORMAT_H_
 #define GLANCE_COMMON_TIME_FORMAT_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,8 @@ namespace glance {
 // date that does not exist included) or the instant in UTC falls outside
 // the years 1900 to 9999.
 std::optional<std::string> ParseIsoTimeToUtc(std::string_view text);
+// The same instant as whole seconds since the epoch (a naive time is UTC).
+std::optional<int64_t> ParseIsoTimeToEpochSeconds(std::string_view text);
 
 // The current UTC time in Glance's display form.
 std::string NowIsoTime();

@@ -30,7 +30,11 @@ struct DbSession {
 };
 
 // Turns Glance's SQLAlchemy-style URL (postgresql[+driver]://user:pw@host:port/db?k=v)
-// into a libpq connection URI.  Fails for other schemes.
+// into a libpq keyword/value string ("host=... port=... dbname=..."), the
+// %-escapes decoded.  Keywords rather than the URI, because SOCI 4.0 splits
+// the connection string into key=value options and mangles a URI without a
+// query ("…/glance" reached libpq as database "glance=").  Fails for other
+// schemes and malformed URLs.
 Status ToLibpqConnectionString(const std::string& url, std::string* libpq);
 
 class SessionPool {

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "glance/common/config.h"
 #include "glance/common/request_context.h"
 #include "glance/common/status.h"
 #include "glance/image/image.h"
@@ -30,6 +31,10 @@ struct RegistryClientOptions {
   std::string admin_role = "admin";
   // Sent as X-Glance-Registry-Secret when set (RegistryOptions::shared_secret).
   std::string shared_secret;
+
+  // registry_host, registry_port, registry_socket, registry_client_timeout
+  // and admin_role from glance-api.conf's [DEFAULT].
+  static RegistryClientOptions FromConfig(const Config& config);
 };
 
 inline constexpr const char* kRegistrySecretHeader = "X-Glance-Registry-Secret";

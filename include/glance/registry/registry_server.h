@@ -10,6 +10,7 @@
 #include <string>
 
 #include "glance/common/config.h"
+#include "glance/common/healthcheck.h"
 #include "glance/common/request_context.h"
 #include "glance/db/image_repository.h"
 #include "glance/image/list_query.h"
@@ -33,6 +34,7 @@ struct RegistryOptions {
   std::string shared_secret;
   ContextOptions context;
   ListLimits limits;
+  HealthcheckOptions healthcheck;
   DatabaseOptions database;
 
   // Reads Glance's option names; throws ConfigError on bad values.
@@ -46,9 +48,14 @@ class RegistryServer {
   RegistryServer(const RegistryServer&) = delete;
   RegistryServer& operator=(const RegistryServer&) = delete;
 
-  // Binds and serves until Stop(); false when the address cannot be bound.
+  // Binds, tells systemd it is ready, and serves until Stop(); false when
+  // the address cannot be bound.
   bool Listen();
   void Stop();
+  // Applies what can change while serving (auth mode and roles, list
+  // limits, healthcheck) to the requests that start from now on.  Sockets,
+  // threads and the database pool keep their start-up values.
+  void Reload(const RegistryOptions& options);
 
  private:
   class Impl;

@@ -1,0 +1,219 @@
+#include "glance/scrubber/scrubber.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "glance/common/logging.h"
+#include "glance/common/text.h"
+#include "glance/common/time_format.h"
+#include "glance/common/uuid.h"
+#include "glance/store/filesystem_store.h"
+
+namespace glance {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kPageSize = 500;
+
+struct DirEntry {
+  std::string name;
+  std::time_t modified;  // mtime: the last write
+  std::time_t settled;   // the later of mtime and ctime
+};
+
+// Regular files directly in `dir`.  A rename into the store keeps the
+// upload's mtime but sets ctime, so for the store the later of the two says
+// how long the file has been where it is; an upload still being written has
+// a fresh mtime.
+Status ListRegularFiles(const std::string& dir, std::vector<DirEntry>* files) {
+  struct CloseDir {
+    void operator()(DIR* d) const { closedir(d); }
+  };
+  std::unique_ptr<DIR, CloseDir> handle(opendir(dir.c_str()));
+  if (!handle) return Status::Unavailable("cannot read " + dir + ": " + std::strerror(errno));
+  while (dirent* entry = readdir(handle.get())) {
+    struct stat st {};
+    if (fstatat(dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(st.st_mode)) continue;
+    files->push_back({entry->d_name, st.st_mtime, std::max(st.st_mtime, st.st_ctime)});
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+ScrubberOptions ScrubberOptions::FromConfig(const Config& config) {
+  ScrubberOptions o;
+  o.registry = RegistryClientOptions::FromConfig(config);
+  o.datadir = config.GetString("glance_store", "filesystem_store_datadir", o.datadir);
+  o.incoming_dir =
+      config.GetString("glance_store", "filesystem_store_incoming_dir", o.datadir + "/_incoming");
+  o.scrub_time = config.GetInt("DEFAULT", "scrub_time", o.scrub_time);
+  o.orphan_grace_seconds =
+      config.GetInt("DEFAULT", "scrubber_orphan_grace_time", o.orphan_grace_seconds);
+  o.delayed_delete = config.GetBool("DEFAULT", "delayed_delete", o.delayed_delete);
+  if (o.scrub_time < 0) throw ConfigError("scrub_time must not be negative");
+  if (o.orphan_grace_seconds < 0) {
+    throw ConfigError("scrubber_orphan_grace_time must not be negative");
+  }
+  return o;
+}
+
+std::string ScrubReport::Summary() const {
+  return std::to_string(scrubbed) + " images scrubbed, " + std::to_string(taken_by_other) +
+         " taken by another scrubber, " + std::to_string(waiting) +
+         " waiting for scrub_time, " + std::to_string(orphan_files) +
+         " orphaned store files and " + std::to_string(stale_uploads) +
+         " stale uploads removed, " + std::to_string(errors) + " errors";
+}
+
+Scrubber::Scrubber(ScrubberOptions options)
+    : options_(std::move(options)), registry_(options_.registry) {
+  admin_.is_admin = true;
+  admin_.user = "glance-scrubber";
+  admin_.request_id = "req-" + NewUuid();
+}
+
+Status Scrubber::Run(std::time_t now, ScrubReport* report) {
+  *report = ScrubReport();
+  Status s = ScrubPendingImages(now, report);
+  if (!s.ok()) return s;
+  s = RemoveOrphanFiles(now, report);
+  if (!s.ok()) {
+    LogError("orphan scan stopped: " + s.message());
+    ++report->errors;
+  }
+  RemoveStaleUploads(now, report);
+  return Status::Ok();
+}
+
+Status Scrubber::ScrubPendingImages(std::time_t now, ScrubReport* report) {
+  FilesystemStore store(options_.datadir, options_.incoming_dir);
+  std::string marker;
+  for (;;) {
+    std::string query = "deleted=true&status=pending_delete&is_public=none&sort_key=id"
+                        "&sort_dir=asc&limit=" + std::to_string(kPageSize);
+    if (!marker.empty()) query += "&marker=" + UrlEncode(marker);
+    std::string body;
+    Status s = registry_.ListImagesJson(admin_, true, query, &body);
+    if (!s.ok()) return Status::Unavailable("cannot list pending_delete images: " + s.message());
+    json page = json::parse(body, nullptr, false);
+    if (page.is_discarded() || !page.contains("images") || !page["images"].is_array()) {
+      return Status::Internal("the registry sent a malformed image list");
+    }
+    if (page["images"].empty()) return Status::Ok();
+    for (const json& image : page["images"]) {
+      std::string id = image.value("id", "");
+      marker = id;
+      if (!IsUuidLike(id) || image.value("status", "") != "pending_delete") continue;
+      std::optional<int64_t> deleted_at;
+      if (image.contains("deleted_at") && image["deleted_at"].is_string()) {
+        deleted_at = ParseIsoTimeToEpochSeconds(image["deleted_at"].get<std::string>());
+      }
+      if (!deleted_at) {
+        LogError("image " + id + " is pending_delete without a readable deleted_at; left alone");
+        ++report->errors;
+        continue;
+      }
+      if (now - *deleted_at < options_.scrub_time) {
+        ++report->waiting;
+        continue;
+      }
+      // Data first, status second: a crash in between leaves a
+      // pending_delete image without data, which the next pass finishes.
+      Status removed = store.Remove(id);
+      if (!removed.ok() && removed.code() != Status::Code::kNotFound) {
+        LogError("image " + id + ": cannot remove its data, will retry: " + removed.message());
+        ++report->errors;
+        continue;
+      }
+      Image updated;
+      Status moved = registry_.UpdateImage(admin_, id, json{{"status", "deleted"}}, false,
+                                           std::string("pending_delete"), &updated);
+      if (moved.ok()) {
+        ++report->scrubbed;
+        LogInfo("image " + id + ": data removed" +
+                (removed.ok() ? "" : " (already gone)") + ", status pending_delete -> deleted");
+      } else if (moved.code() == Status::Code::kConflict ||
+                 moved.code() == Status::Code::kNotFound) {
+        ++report->taken_by_other;
+        LogInfo("image " + id + ": already scrubbed by another scrubber");
+      } else {
+        ++report->errors;
+        LogError("image " + id + ": data removed but the status change failed, will retry: " +
+                 moved.message());
+      }
+    }
+  }
+}
+
+Status Scrubber::RemoveOrphanFiles(std::time_t now, ScrubReport* report) {
+  std::vector<DirEntry> files;
+  Status s = ListRegularFiles(options_.datadir, &files);
+  if (!s.ok()) return s;
+  FilesystemStore store(options_.datadir, options_.incoming_dir);
+  for (const DirEntry& file : files) {
+    // Files that are not named like an image were not written by us.
+    if (!IsUuidLike(file.name) || file.name != ToLower(file.name)) continue;
+    if (now - file.settled < options_.orphan_grace_seconds) continue;
+    Image image;
+    Status found = registry_.GetImage(admin_, file.name, &image);
+    std::string why;
+    if (found.code() == Status::Code::kNotFound) {
+      why = "no image record";
+    } else if (!found.ok()) {
+      return Status::Unavailable("cannot look up image " + file.name + ": " + found.message());
+    } else if (image.status == "deleted" || image.status == "killed") {
+      why = "image is " + image.status;
+    } else {
+      continue;  // live, or pending_delete (scrub_time decides)
+    }
+    Status removed = store.Remove(file.name);
+    if (removed.ok()) {
+      ++report->orphan_files;
+      LogInfo("removed orphaned store file " + options_.datadir + "/" + file.name + " (" + why +
+              ")");
+    } else if (removed.code() != Status::Code::kNotFound) {
+      ++report->errors;
+      LogError("cannot remove orphaned store file " + file.name + ": " + removed.message());
+    }
+  }
+  return Status::Ok();
+}
+
+void Scrubber::RemoveStaleUploads(std::time_t now, ScrubReport* report) {
+  // No incoming directory yet (nothing was ever uploaded) is not an error.
+  struct stat st {};
+  if (stat(options_.incoming_dir.c_str(), &st) != 0 && errno == ENOENT) return;
+  std::vector<DirEntry> files;
+  Status s = ListRegularFiles(options_.incoming_dir, &files);
+  if (!s.ok()) {
+    ++report->errors;
+    LogError(s.message());
+    return;
+  }
+  for (const DirEntry& file : files) {
+    if (now - file.modified < options_.orphan_grace_seconds) continue;
+    std::string path = options_.incoming_dir + "/" + file.name;
+    if (unlink(path.c_str()) == 0) {
+      ++report->stale_uploads;
+      LogInfo("removed stale upload " + path);
+    } else if (errno != ENOENT) {
+      ++report->errors;
+      LogError("cannot remove stale upload " + path + ": " + std::strerror(errno));
+    }
+  }
+}
+
+}  // namespace glance

@@ -25,20 +25,27 @@ std::string DisplayTime(const std::string& column) {
 }
 
 // Select list of an image row over alias i; ParseImage reads it in order.
-const std::string& ImageColumns() {
-  static const std::string columns =
+std::string ImageColumns(bool with_children) {
+  std::string columns =
       "i.id, i.name, i.disk_format, i.container_format, CAST(i.size AS text), "
       "CAST(i.virtual_size AS text), i.status, CAST(i.is_public AS text), i.checksum, "
       "i.os_hash_algo, i.os_hash_value, CAST(i.min_disk AS text), CAST(i.min_ram AS text), "
       "i.owner, CAST(i.protected AS text), " +
       DisplayTime("i.created_at") + ", " + DisplayTime("i.updated_at") + ", " +
-      DisplayTime("i.deleted_at") +
-      ", CAST(i.deleted AS text), "
-      "(SELECT CAST(coalesce(json_object_agg(p.name, p.value), '{}') AS text)"
-      "   FROM image_properties p WHERE p.image_id = i.id AND NOT p.deleted), "
-      "(SELECT CAST(coalesce(json_agg(json_build_object('id', l.id, 'url', l.value, "
-      "   'metadata', l.meta_data, 'status', l.status) ORDER BY l.id), '[]') AS text)"
-      "   FROM image_locations l WHERE l.image_id = i.id AND NOT l.deleted)";
+      DisplayTime("i.deleted_at") + ", CAST(i.deleted AS text), ";
+  // A row just inserted without properties or locations has none: the
+  // subqueries would only cost planning and execution on every create.
+  if (!with_children) return columns + "'{}', '[]'";
+  return columns +
+         "(SELECT CAST(coalesce(json_object_agg(p.name, p.value), '{}') AS text)"
+         "   FROM image_properties p WHERE p.image_id = i.id AND NOT p.deleted), "
+         "(SELECT CAST(coalesce(json_agg(json_build_object('id', l.id, 'url', l.value, "
+         "   'metadata', l.meta_data, 'status', l.status) ORDER BY l.id), '[]') AS text)"
+         "   FROM image_locations l WHERE l.image_id = i.id AND NOT l.deleted)";
+}
+
+const std::string& ImageColumns() {
+  static const std::string columns = ImageColumns(true);
   return columns;
 }
 
@@ -190,7 +197,7 @@ class PostgresImageRepository : public ImageRepository {
       if (!has_children) {
         // One statement, committed on its own: the row comes back from
         // RETURNING, so a create costs one round trip.
-        auto rows = sql::Select(s, insert + " RETURNING " + ImageColumns(), params);
+        auto rows = sql::Select(s, insert + " RETURNING " + ImageColumns(false), params);
         if (rows.empty()) return Status::Conflict("An image with identifier " + id + " already exists");
         *image = ParseImage(rows[0]);
         return Status::Ok();

@@ -28,19 +28,29 @@ constexpr int kTickMs = 50;
 constexpr size_t kMaxTracked = 4096;
 
 struct TrackedFile {
-  int fd;
-  off_t kicked;  // bytes already handed to the disk
+  int fd = -1;     // opened once the file is big enough to be worth it
+  off_t kicked = 0;  // bytes already handed to the disk
 };
 
 void Forget(std::map<std::string, TrackedFile>* files, const std::string& name) {
   auto it = files->find(name);
   if (it == files->end()) return;
-  close(it->second.fd);
+  if (it->second.fd >= 0) close(it->second.fd);
   files->erase(it);
 }
 
-void Kick(TrackedFile* file) {
+void Kick(int dir_fd, const std::string& name, TrackedFile* file) {
   struct stat st {};
+  if (file->fd < 0) {
+    // nginx creates a body file for every POST and PUT, most of them empty
+    // or tiny and gone within a millisecond: only a file that has grown
+    // past the first kick is opened.
+    if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || st.st_size < kKickBytes) {
+      return;
+    }
+    file->fd = openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (file->fd < 0) return;
+  }
   if (fstat(file->fd, &st) != 0 || st.st_size - file->kicked < kKickBytes) return;
   // Starts the writes and returns; waiting is the worker's fdatasync's job.
   if (sync_file_range(file->fd, file->kicked, st.st_size - file->kicked,
@@ -80,16 +90,14 @@ void RunIncomingWriteback(const std::string& incoming_dir) {
         if (event->len == 0 || (event->mask & IN_ISDIR)) continue;
         std::string name(event->name);
         if (event->mask & IN_CREATE) {
-          if (files.size() >= kMaxTracked || files.count(name)) continue;
-          int fd = openat(dir_fd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-          if (fd >= 0) files[name] = TrackedFile{fd, 0};
+          if (files.size() < kMaxTracked) files.emplace(name, TrackedFile{});
         } else {
           // Deleted by nginx, or renamed into the store by a worker.
           Forget(&files, name);
         }
       }
     }
-    for (auto& [name, file] : files) Kick(&file);
+    for (auto& [name, file] : files) Kick(dir_fd, name, &file);
   }
 }
 

@@ -14,7 +14,10 @@ DESTDIR  ?=
 
 PKGS      := cpp-httplib nlohmann_json openssl libpq libsystemd
 CPPFLAGS  += -DBOOST_TEST_DYN_LINK -Iinclude -I$(BUILD)/gen -I/usr/include/postgresql $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-CXXFLAGS  ?= -O2 -g
+# Debian's hardening flags by default, the same dpkg-buildflags gives the
+# package build, so the package test may reuse this build (scripts/build-deb).
+CXXFLAGS  ?= -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2 -Wformat -Werror=format-security
+LDFLAGS   ?= -Wl,-z,relro -Wl,-z,now
 CXXFLAGS  += -std=c++20 -Wall -Wextra -Werror -pthread -MMD -MP
 LDLIBS    += -lfcgi -lsoci_postgresql -lsoci_core -lboost_program_options \
              $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -ldl
@@ -124,7 +127,7 @@ test:
 	@scripts/install-deps
 	@$(MAKE) check-tests
 	@$(MAKE) asan-build
-	@$(ASAN_ENV) scripts/run-tests $(TEST_BINARIES) $(PACKAGE_TEST) \
+	@$(ASAN_ENV) GLANCE_DEB_REUSE_BUILD=1 scripts/run-tests $(TEST_BINARIES) $(PACKAGE_TEST) \
 	  --bin-dir $(CURDIR)/build/asan/bin $(ASAN_TEST_BINARIES)
 
 # Only the sanitizer half of `make test`.

@@ -71,7 +71,8 @@ std::set<std::string> Listed(const Api& api, const std::string& tag) {
   Reply reply = api.Get("/v1/images/detail?is_public=none&property-e2e_source=" + tag);
   if (reply.status != 200) throw std::runtime_error("list: " + reply.Describe());
   std::set<std::string> ids;
-  for (const auto& image : reply.Json()["images"]) ids.insert(image["id"].get<std::string>());
+  const json body = reply.Json();  // kept: a range-for would outlive a temporary
+  for (const auto& image : body["images"]) ids.insert(image["id"].get<std::string>());
   return ids;
 }
 

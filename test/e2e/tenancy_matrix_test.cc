@@ -10,6 +10,7 @@
 //   anon    no confirmed identity (401 here; the read-only anonymous
 //           context of allow_anonymous_access has its own test below)
 // Mutating cells get a fresh image each, so no cell depends on another.
+#include <filesystem>
 #include <functional>
 
 #include <boost/test/unit_test.hpp>
@@ -277,6 +278,8 @@ BOOST_AUTO_TEST_CASE(anonymous_read_only_context) {
     ~Cleanup() {
       stack.Stop();
       stack.DropDatabase();
+      std::error_code ec;
+      if (!stack.var_dir().empty()) std::filesystem::remove_all(stack.var_dir(), ec);
     }
   } cleanup{scratch};
   scratch.Start();

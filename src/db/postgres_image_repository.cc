@@ -25,7 +25,7 @@ std::string DisplayTime(const std::string& column) {
 }
 
 // Select list of an image row over alias i; ParseImage reads it in order.
-std::string ImageColumns(bool with_children) {
+std::string BuildImageColumns(bool with_children) {
   std::string columns =
       "i.id, i.name, i.disk_format, i.container_format, CAST(i.size AS text), "
       "CAST(i.virtual_size AS text), i.status, CAST(i.is_public AS text), i.checksum, "
@@ -44,9 +44,10 @@ std::string ImageColumns(bool with_children) {
          "   FROM image_locations l WHERE l.image_id = i.id AND NOT l.deleted)";
 }
 
-const std::string& ImageColumns() {
-  static const std::string columns = ImageColumns(true);
-  return columns;
+// Built once: the select list is part of statements run on every request.
+const std::string& ImageColumns(bool with_children = true) {
+  static const std::string with = BuildImageColumns(true), without = BuildImageColumns(false);
+  return with_children ? with : without;
 }
 
 // One list entry as a JSON object built by PostgreSQL over alias i, with

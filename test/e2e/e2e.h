@@ -162,6 +162,9 @@ class Stack {
   // process) and its worker children.
   std::optional<pid_t> ApiSupervisor() const;
   std::vector<pid_t> ApiWorkers() const;
+  // Live children of the supervisor whose /proc comm is `name`
+  // (glance-api for workers, glance-api-wb for the writeback companion).
+  std::vector<pid_t> ApiChildren(const std::string& name) const;
   // Every pid that belongs to this stack right now.
   std::vector<pid_t> AllPids() const;
 

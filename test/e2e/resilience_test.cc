@@ -41,15 +41,7 @@ BOOST_AUTO_TEST_SUITE(resilience)
 // dies the supervisor starts another, and uploads meanwhile keep working.
 BOOST_AUTO_TEST_CASE(killed_writeback_process_is_replaced) {
   Stack& stack = NoAuthStack();
-  auto writeback = [&stack] {
-    std::vector<pid_t> found;
-    if (auto supervisor = stack.ApiSupervisor()) {
-      for (pid_t child : ChildrenOf(*supervisor)) {
-        if (ProcessAlive(child) && ProcessName(child) == "glance-api-wb") found.push_back(child);
-      }
-    }
-    return found;
-  };
+  auto writeback = [&stack] { return stack.ApiChildren("glance-api-wb"); };
   std::vector<pid_t> before = writeback();
   BOOST_TEST_REQUIRE(before.size() == 1u, "writeback processes: " << PidList(before));
   BOOST_TEST_REQUIRE(::kill(before.front(), SIGKILL) == 0);

@@ -256,17 +256,19 @@ std::optional<pid_t> Stack::ApiSupervisor() const {
   return std::nullopt;
 }
 
-std::vector<pid_t> Stack::ApiWorkers() const {
+std::vector<pid_t> Stack::ApiChildren(const std::string& name) const {
   std::vector<pid_t> out;
   auto supervisor = ApiSupervisor();
   if (!supervisor) return out;
   for (pid_t child : ChildrenOf(*supervisor)) {
-    // The supervisor's other child, glance-api-wb, serves no requests.
-    if (ProcessAlive(child) && ProcessName(child) == "glance-api") out.push_back(child);
+    if (ProcessAlive(child) && ProcessName(child) == name) out.push_back(child);
   }
   std::sort(out.begin(), out.end());
   return out;
 }
+
+// The supervisor's other child, glance-api-wb, serves no requests.
+std::vector<pid_t> Stack::ApiWorkers() const { return ApiChildren("glance-api"); }
 
 std::vector<pid_t> Stack::AllPids() const {
   std::vector<pid_t> out;

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include "glance/db/session_pool.h"
 #include "sql_exec.h"
+#include "upload_accounting.h"
 
 namespace glance {
 
@@ -215,11 +216,15 @@ class PostgresImageRepository : public ImageRepository {
 
   Status Update(const RequestContext& context, const std::string& id,
                 const ImageChanges& changes, bool purge_properties,
-                const std::optional<std::string>& from_state, Image* image) override {
+                const std::optional<std::string>& from_state, std::optional<int64_t> storage_quota,
+                Image* image) override {
     if (context.read_only) return ReadOnly();
     if (!IsUuidLike(id)) return NotFound(id);
+    bool sized = changes.size && *changes.size && **changes.size > 0;
+    bool counts = storage_quota && *storage_quota > 0 && sized;
     return pool_->Run([&](DbSession& s) {
       soci::transaction tx(s.sql);
+      if (counts) db::LockOwnerQuota(s, context.owner);
       Image current;
       Status found = LockMutable(s, context, ToLower(id), &current);
       if (!found.ok()) return found;
@@ -228,6 +233,12 @@ class PostgresImageRepository : public ImageRepository {
       }
       if (from_state && current.status != *from_state) {
         return Status::Conflict("Image operation conflicts");
+      }
+      std::string status_after = changes.status.value_or(current.status);
+      if (counts && (status_after == "saving" || status_after == "active")) {
+        Status quota = db::CheckStorageQuota(s, context.owner, current.id, **changes.size,
+                                             *storage_quota);
+        if (!quota.ok()) return quota;
       }
       std::vector<std::string> columns, values;
       std::vector<Value> params{current.id};
@@ -280,6 +291,22 @@ class PostgresImageRepository : public ImageRepository {
       RequestContext admin = context;
       admin.is_admin = true;  // the deleted row is shown to its deleter
       return LoadVisible(s, admin, current.id, image);
+    });
+  }
+
+  Status StorageUsage(const RequestContext& context, int64_t* bytes) override {
+    return pool_->Run([&](DbSession& s) {
+      *bytes = db::StorageUsage(s, context.owner, "");
+      return Status::Ok();
+    });
+  }
+
+  Status KillStaleUploads(const RequestContext& context, int64_t stale_seconds,
+                          std::vector<std::string>* ids) override {
+    if (!context.is_admin) return Status::Forbidden("Only an admin may recover uploads.");
+    return pool_->Run([&](DbSession& s) {
+      *ids = db::KillStaleUploads(s, stale_seconds);
+      return Status::Ok();
     });
   }
 

@@ -27,9 +27,10 @@ Status ListImages(const Services& services, const Call& call, bool detail, Reply
   return Status::Ok();
 }
 
-// Reads {"image": {...}} (plus from_state for updates).
+// Reads {"image": {...}} (plus from_state and storage_quota for updates).
 Status ParseImageBody(const Call& call, ImageChanges* changes,
-                      std::optional<std::string>* from_state) {
+                      std::optional<std::string>* from_state,
+                      std::optional<int64_t>* storage_quota = nullptr) {
   json body;
   Status s = ParseJsonBody(call.body, &body);
   if (!s.ok()) return s;
@@ -43,6 +44,13 @@ Status ParseImageBody(const Call& call, ImageChanges* changes,
       return Status::InvalidArgument("'from_state' must be a string or null.");
     }
     *from_state = body["from_state"].get<std::string>();
+  }
+  if (storage_quota && body.contains("storage_quota") && !body["storage_quota"].is_null()) {
+    const json& quota = body["storage_quota"];
+    if (!quota.is_number_integer() || quota.get<int64_t>() < 0) {
+      return Status::InvalidArgument("'storage_quota' must be a non-negative integer or null.");
+    }
+    *storage_quota = quota.get<int64_t>();
   }
   return Status::Ok();
 }
@@ -71,12 +79,14 @@ Status Create(const Services& services, const Call& call, Reply* reply) {
 Status Update(const Services& services, const Call& call, Reply* reply) {
   ImageChanges changes;
   std::optional<std::string> from_state;
-  Status s = ParseImageBody(call, &changes, &from_state);
+  std::optional<int64_t> storage_quota;
+  Status s = ParseImageBody(call, &changes, &from_state, &storage_quota);
   if (!s.ok()) return s;
   // The registry purges only on the exact lower-case "true" (spec §16).
   bool purge = call.header("X-Glance-Registry-Purge-Props") == std::optional<std::string>("true");
   Image image;
-  s = services.repository->Update(call.context, call.params[0], changes, purge, from_state, &image);
+  s = services.repository->Update(call.context, call.params[0], changes, purge, from_state,
+                                  storage_quota, &image);
   if (!s.ok()) return s;
   reply->json = json{{"image", ImageToRegistryJson(image)}};
   return Status::Ok();
@@ -87,6 +97,33 @@ Status Delete(const Services& services, const Call& call, Reply* reply) {
   Status s = services.repository->Delete(call.context, call.params[0], &image);
   if (!s.ok()) return s;
   reply->json = json{{"image", ImageToRegistryJson(image)}};
+  return Status::Ok();
+}
+
+// What the caller's tenant holds against user_storage_quota.
+Status Usage(const Services& services, const Call& call, Reply* reply) {
+  int64_t bytes = 0;
+  Status s = services.repository->StorageUsage(call.context, &bytes);
+  if (!s.ok()) return s;
+  reply->json = json{{"owner", call.context.owner ? json(*call.context.owner) : json(nullptr)},
+                     {"storage_bytes", bytes}};
+  return Status::Ok();
+}
+
+// {"stale_seconds": N} -> {"killed": [ids]}: the api's recovery of
+// interrupted uploads (admin only).
+Status KillStaleUploads(const Services& services, const Call& call, Reply* reply) {
+  json body;
+  Status s = ParseJsonBody(call.body, &body);
+  if (!s.ok()) return s;
+  if (!body.is_object() || !body.contains("stale_seconds") ||
+      !body["stale_seconds"].is_number_integer() || body["stale_seconds"].get<int64_t>() < 1) {
+    return Status::InvalidArgument("Expected {\"stale_seconds\": <positive integer>}.");
+  }
+  std::vector<std::string> ids;
+  s = services.repository->KillStaleUploads(call.context, body["stale_seconds"].get<int64_t>(), &ids);
+  if (!s.ok()) return s;
+  reply->json = json{{"killed", ids}};
   return Status::Ok();
 }
 
@@ -102,6 +139,8 @@ void AddImageRoutes(Router<Handler>* router) {
   router->Add("GET", "/images/{id}", Show);
   router->Add("PUT", "/images/{id}", Update);
   router->Add("DELETE", "/images/{id}", Delete);
+  router->Add("GET", "/storage-usage", Usage);
+  router->Add("POST", "/maintenance/stale-uploads", KillStaleUploads);
 }
 
 }  // namespace glance::registry

@@ -158,9 +158,11 @@ Status RegistryClient::CreateImage(const RequestContext& context, const json& im
 
 Status RegistryClient::UpdateImage(const RequestContext& context, const std::string& id,
                                    const json& image, bool purge_properties,
-                                   const std::optional<std::string>& from_state, Image* updated) {
+                                   const std::optional<std::string>& from_state, Image* updated,
+                                   std::optional<int64_t> storage_quota) {
   json body{{"image", image}};
   if (from_state) body["from_state"] = *from_state;
+  if (storage_quota) body["storage_quota"] = *storage_quota;
   std::vector<std::pair<std::string, std::string>> headers;
   if (purge_properties) headers.emplace_back("X-Glance-Registry-Purge-Props", "true");
   Reply reply;
@@ -173,6 +175,34 @@ Status RegistryClient::DeleteImage(const RequestContext& context, const std::str
   Reply reply;
   Status s = Call(context, "DELETE", "/images/" + UrlEncode(id), std::nullopt, {}, &reply);
   return s.ok() ? ImageFrom(reply.body, deleted) : s;
+}
+
+Status RegistryClient::StorageUsage(const RequestContext& context, int64_t* bytes) {
+  Reply reply;
+  Status s = Call(context, "GET", "/storage-usage", std::nullopt, {}, &reply);
+  if (!s.ok()) return s;
+  if (!reply.body.is_object() || !reply.body.contains("storage_bytes") ||
+      !reply.body["storage_bytes"].is_number_integer()) {
+    return Status::Unavailable("The registry answered the storage usage in an unknown shape.");
+  }
+  *bytes = reply.body["storage_bytes"].get<int64_t>();
+  return Status::Ok();
+}
+
+Status RegistryClient::KillStaleUploads(const RequestContext& context, int64_t stale_seconds,
+                                        std::vector<std::string>* killed) {
+  Reply reply;
+  Status s = Call(context, "POST", "/maintenance/stale-uploads",
+                  json{{"stale_seconds", stale_seconds}}, {}, &reply);
+  if (!s.ok()) return s;
+  killed->clear();
+  if (!reply.body.is_object() || !reply.body.contains("killed") || !reply.body["killed"].is_array()) {
+    return Status::Unavailable("The registry answered the upload recovery in an unknown shape.");
+  }
+  for (const json& id : reply.body["killed"]) {
+    if (id.is_string()) killed->push_back(id.get<std::string>());
+  }
+  return Status::Ok();
 }
 
 Status RegistryClient::ListMembers(const RequestContext& context, const std::string& id,

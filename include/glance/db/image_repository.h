@@ -43,11 +43,24 @@ class ImageRepository {
                         Image* image) = 0;
   // purge_properties: the given properties become the whole set.
   // from_state: the update applies only while the image has that status.
+  // storage_quota: when set and the update gives the image a size while it
+  // is or becomes `saving` or `active`, the caller's tenant may hold at
+  // most that many bytes with it (user_storage_quota), decided atomically
+  // against concurrent updates; kTooLarge otherwise, and nothing changes.
   virtual Status Update(const RequestContext& context, const std::string& id,
                         const ImageChanges& changes, bool purge_properties,
-                        const std::optional<std::string>& from_state, Image* image) = 0;
+                        const std::optional<std::string>& from_state,
+                        std::optional<int64_t> storage_quota, Image* image) = 0;
   // Soft delete of the image and its properties, members and locations.
   virtual Status Delete(const RequestContext& context, const std::string& id, Image* image) = 0;
+
+  // Bytes the caller's tenant holds or has reserved (see storage_quota).
+  virtual Status StorageUsage(const RequestContext& context, int64_t* bytes) = 0;
+  // Admin only: kills the `saving` images whose upload gave no sign of life
+  // for stale_seconds and returns their ids (see the registry's
+  // /maintenance/stale-uploads).
+  virtual Status KillStaleUploads(const RequestContext& context, int64_t stale_seconds,
+                                  std::vector<std::string>* ids) = 0;
 
   virtual Status ListMembers(const RequestContext& context, const std::string& image_id,
                              std::vector<ImageMember>* members) = 0;

@@ -52,8 +52,14 @@ class RegistryClient {
   Status CreateImage(const RequestContext& context, const nlohmann::json& image, Image* created);
   Status UpdateImage(const RequestContext& context, const std::string& id,
                      const nlohmann::json& image, bool purge_properties,
-                     const std::optional<std::string>& from_state, Image* updated);
+                     const std::optional<std::string>& from_state, Image* updated,
+                     std::optional<int64_t> storage_quota = std::nullopt);
   Status DeleteImage(const RequestContext& context, const std::string& id, Image* deleted);
+  // Bytes the context's tenant holds or has reserved (user_storage_quota).
+  Status StorageUsage(const RequestContext& context, int64_t* bytes);
+  // Kills the uploads that gave no sign of life for stale_seconds (admin).
+  Status KillStaleUploads(const RequestContext& context, int64_t stale_seconds,
+                          std::vector<std::string>* killed);
 
   Status ListMembers(const RequestContext& context, const std::string& id,
                      std::vector<ImageMember>* members);

@@ -22,4 +22,38 @@ function restore(r) {
     }
 }
 
-export default {restore};
+// Refusals of the pre-flight (nginx/glance-api.conf.in): the refusal
+// location answers `return <status>;`, so nginx sends its own error page
+// without reading the request body (and without "100 Continue"); these
+// filters turn that page into the API's answer that the worker put in the
+// X-Glance-Refusal-* headers (body in base64), or into the location's
+// fixed text ($glance_fixed_refusal).
+function refusalBody(r) {
+    var fixed = r.variables.glance_fixed_refusal;
+    if (fixed) {
+        return Buffer.from(fixed);
+    }
+    var encoded = r.variables.glance_refusal_body || '';
+    return Buffer.from(encoded, 'base64');
+}
+
+function refusalHeaders(r) {
+    var body = refusalBody(r);
+    var fixed = r.variables.glance_fixed_refusal;
+    r.headersOut['Content-Type'] = fixed ? 'text/plain' : (r.variables.glance_refusal_type || 'text/plain');
+    r.headersOut['Content-Length'] = String(body.length);
+    if (!fixed && r.variables.glance_refusal_allow) {
+        r.headersOut['Allow'] = r.variables.glance_refusal_allow;
+    }
+    if (r.variables.glance_refusal_request_id) {
+        r.headersOut['x-openstack-request-id'] = r.variables.glance_refusal_request_id;
+    }
+}
+
+function refusalBodyFilter(r, data, flags) {
+    if (flags.last) {
+        r.sendBuffer(refusalBody(r), {last: true});
+    }
+}
+
+export default {restore, refusalHeaders, refusalBodyFilter};

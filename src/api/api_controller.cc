@@ -10,6 +10,9 @@
 
 #include "glance/api/copy_runner.h"
 #include "glance/api/external_source.h"
+#include "glance/api/preflight.h"
+#include "glance/api/upload_guard.h"
+#include "glance/api/upload_leases.h"
 #include "glance/common/http_error.h"
 #include "glance/common/logging.h"
 #include "glance/common/router.h"
@@ -100,13 +103,17 @@ class ApiController::Impl {
         registry_(options_.registry),
         store_(options_.datadir, options_.incoming_dir),
         sources_(options_.external_sources),
-        copies_(options_.external_sources.max_concurrent_copies) {
+        copies_(options_.external_sources.max_concurrent_copies),
+        leases_(&registry_, options_.interrupted_upload_timeout,
+                [this](const std::string& id) { RemoveData(id); }) {
     router_.Add("GET", "/", &Impl::Index);
     router_.Add("GET", "/images", &Impl::Index);
     router_.Add("POST", "/images", &Impl::Create);
     router_.Add("GET", "/images/detail", &Impl::Detail);
-    router_.Add("HEAD", "/images/{id}", &Impl::Meta);
+    // Registration order is the Allow order: upstream's router lists GET
+    // before HEAD.
     router_.Add("GET", "/images/{id}", &Impl::Download);
+    router_.Add("HEAD", "/images/{id}", &Impl::Meta);
     router_.Add("PUT", "/images/{id}", &Impl::Update);
     router_.Add("DELETE", "/images/{id}", &Impl::Delete);
     router_.Add("GET", "/images/{id}/members", &Impl::ListMembers);
@@ -119,7 +126,9 @@ class ApiController::Impl {
   void Handle(const HttpRequest& request, HttpResponse* response) const {
     Call call{request, RequestContext(), {}, response, {}};
     Status s = Route(call);
-    if (!s.ok()) {
+    if (request.preflight) {
+      AnswerPreflight(call, s);
+    } else if (!s.ok()) {
       *response = HttpResponse();
       ErrorBody body = FormatErrorBody(s.HttpStatus(), s.message(),
                                        request.Header("Accept").value_or(""));
@@ -151,9 +160,60 @@ class ApiController::Impl {
     }
   }
 
-  void StopCopies(std::chrono::seconds limit) const { copies_.Stop(limit); }
+  void StartLeases() const { leases_.Start(); }
+  void StopCopies(std::chrono::seconds limit) const {
+    copies_.Stop(limit);
+    leases_.Stop();
+  }
 
  private:
+  // ---- the pre-flight of requests with a body --------------------------
+
+  // nginx's auth_request only tells 2xx (read the body) from 401/403: a
+  // refusal travels as 403 with the real answer in headers, which nginx
+  // turns back into that answer without reading the body.
+  void AnswerPreflight(Call& call, const Status& s) const {
+    const std::string what = call.request.method + " " + call.request.path;
+    if (s.ok()) {
+      *call.response = PreflightAccepted();
+      Log(LogLevel::kDebug, call.context.request_id, "pre-flight accepted " + what);
+      return;
+    }
+    ErrorBody body =
+        FormatErrorBody(s.HttpStatus(), s.message(), call.request.Header("Accept").value_or(""));
+    *call.response = PreflightRefused(s.HttpStatus(), body, call.allow);
+    Log(LogLevel::kDebug, call.context.request_id,
+        "pre-flight refused " + what + ": " + std::to_string(s.HttpStatus()) + " " + s.message());
+  }
+
+  // What the pre-flight checks of an upload beyond the handler's own rules:
+  // the store's free space and the caller's storage quota, for the size
+  // the client declared (Content-Length, else x-image-meta-size).
+  Status PreflightUpload(const Call& call, const ImageChanges& changes) const {
+    std::optional<int64_t> declared;
+    if (call.request.content_length) declared = *call.request.content_length;
+    else if (changes.size && *changes.size) declared = **changes.size;
+    // Free space first: it needs no registry round trip.
+    Status s = CheckFreeSpace(store_.incoming_dir(), declared);
+    if (!s.ok() || options_.user_storage_quota <= 0) return s;
+    int64_t used = 0;
+    s = registry_.StorageUsage(call.context, &used);
+    if (!s.ok()) return s;
+    return CheckQuota(options_.user_storage_quota, used, declared);
+  }
+
+  std::optional<int64_t> StorageQuota() const {
+    if (options_.user_storage_quota <= 0) return std::nullopt;
+    return options_.user_storage_quota;
+  }
+
+  void RemoveData(const std::string& id) const {
+    Status s = store_.Remove(id);
+    if (!s.ok() && s.code() != Status::Code::kNotFound) {
+      LogWarning("image " + id + ": its data could not be removed: " + s.message());
+    }
+  }
+
   // ---- negotiation and routing ----------------------------------------
 
   std::string BaseUrl(const HttpRequest& request) const {
@@ -177,9 +237,16 @@ class ApiController::Impl {
     // Version negotiation comes before identity, as in Glance's pipeline:
     // the versions document needs no credentials.
     call.context.request_id = ResolveRequestId(call.request.Header("X-Openstack-Request-Id"));
+    // Only an upload or a membership change reads a body; whatever answers
+    // without one must not make nginx write a body to disk first.
+    auto bodiless_answer = [&call] {
+      return call.request.preflight ? Status::InvalidArgument("This request takes no body.")
+                                    : Status::Ok();
+    };
     // Load balancers probe without credentials, as with oslo.middleware.
     if (path == options_.healthcheck.path &&
         (call.request.method == "GET" || call.request.method == "HEAD")) {
+      if (call.request.preflight) return bodiless_answer();
       HealthcheckReply health = CheckHealth(options_.healthcheck);
       call.response->status = health.status;
       call.response->SetHeader("Content-Type", "text/plain");
@@ -187,6 +254,7 @@ class ApiController::Impl {
       return Status::Ok();
     }
     if (first == "versions") {
+      if (call.request.preflight) return bodiless_answer();
       Versions(call.request, 200, call.response);
       return Status::Ok();
     }
@@ -196,6 +264,7 @@ class ApiController::Impl {
     if (accept.rfind(vendor, 0) == 0) {
       std::string version = accept.substr(vendor.size());
       if (version != "v1" && version != "v1.0" && version != "v1.1") {
+        if (call.request.preflight) return bodiless_answer();
         Versions(call.request, 300, call.response);
         return Status::Ok();
       }
@@ -203,11 +272,13 @@ class ApiController::Impl {
     } else if (first == "v1" || first == "v1.0" || first == "v1.1") {
       v1_path = path.substr(first.size() + 1);
       if (v1_path.empty()) {
+        if (call.request.preflight) return bodiless_answer();
         call.response->status = 302;
         call.response->SetHeader("Location", BaseUrl(call.request) + "/" + first + "/");
         return Status::Ok();
       }
     } else {
+      if (call.request.preflight) return bodiless_answer();
       Versions(call.request, 300, call.response);
       return Status::Ok();
     }
@@ -468,15 +539,32 @@ class ApiController::Impl {
       Kill(call.context, image->id, "");
       return Status::InvalidArgument("The image data was not received.");
     }
+    struct stat received {};
+    if (stat(file.c_str(), &received) != 0) {
+      Kill(call.context, image->id, file);
+      return Status::InvalidArgument("The image data was not received.");
+    }
+    // Becoming `saving` reserves the received size against the tenant's
+    // quota, atomically with every other upload of that tenant.
     Image saving;
-    s = registry_.UpdateImage(call.context, image->id, json{{"status", "saving"}}, false,
-                              std::string("queued"), &saving);
+    s = registry_.UpdateImage(call.context, image->id,
+                              json{{"status", "saving"}, {"size", static_cast<int64_t>(received.st_size)}},
+                              false, std::string("queued"), &saving, StorageQuota());
     if (!s.ok()) {
       store_.Discard(file);
       if (s.code() == Status::Code::kConflict) return Status::Conflict("Attempt to upload duplicate image");
+      if (s.code() == Status::Code::kTooLarge) {
+        Kill(call.context, image->id, "");
+        return Status::TooLarge("Denying attempt to upload image because it exceeds the quota: " +
+                                s.message());
+      }
       return s;
     }
-    return Ingest(call.context, image->id, file, meta.changes, image);
+    auto lease = leases_.Hold(image->id, call.context.request_id);
+    int held = store_.HoldUpload(file);
+    s = Ingest(call.context, image->id, file, meta.changes, image);
+    if (held >= 0) close(held);
+    return s;
   }
 
   // Makes a complete file of the incoming directory the data of image `id`,
@@ -519,10 +607,15 @@ class ApiController::Impl {
     json done{{"status", "active"},           {"size", digests.size},
               {"checksum", digests.md5},      {"os_hash_algo", "sha512"},
               {"os_hash_value", digests.sha512}, {"location", location}};
-    s = registry_.UpdateImage(context, id, done, false, std::string("saving"), image);
+    s = registry_.UpdateImage(context, id, done, false, std::string("saving"), image, StorageQuota());
     if (!s.ok()) {
       // Deleted (or changed) while we hashed: its data must not stay behind.
       store_.Remove(id);
+      if (s.code() == Status::Code::kTooLarge) {
+        Kill(context, id, "");
+        return Status::TooLarge("Denying attempt to upload image because it exceeds the quota: " +
+                                s.message());
+      }
       if (s.code() == Status::Code::kNotFound || s.code() == Status::Code::kConflict) {
         return Status::PreconditionFailed("Image " + id +
                                           " could not be found after upload. The image may have "
@@ -596,6 +689,7 @@ class ApiController::Impl {
       Log(LogLevel::kWarning, request_id, "copy-from for image " + id + " not started: " + s.message());
       return;
     }
+    auto lease = leases_.Hold(id, request_id);
     int fd = -1;
     std::string file;
     s = store_.NewCopyFile(id, &fd, &file);
@@ -652,6 +746,7 @@ class ApiController::Impl {
       s = self.RequireFormats(none, meta.changes);
       if (!s.ok()) return s;
     }
+    if (call.request.preflight) return self.PreflightUpload(call, meta.changes);
     ImageChanges reserve = meta.changes;
     if (!call.context.is_admin) reserve.owner.reset();
     if (source && meta.location) {
@@ -735,6 +830,7 @@ class ApiController::Impl {
       s = self.RequireFormats(current, meta.changes);
       if (!s.ok()) return s;
     }
+    if (call.request.preflight) return self.PreflightUpload(call, meta.changes);
     ImageChanges changes = meta.changes;
     changes.id.reset();
     changes.status.reset();
@@ -835,6 +931,7 @@ class ApiController::Impl {
   static Status ReplaceMembers(const Impl& self, Call& call) {
     if (call.context.read_only) return Status::Forbidden("Read-only access");
     if (!IsUuidLike(call.params[0])) return Status::NotFound("No image found");
+    if (call.request.preflight) return PreflightJsonBody(call);
     std::string text;
     Status s = ReadBodyFile(call.request, &text);
     if (!s.ok()) return s;
@@ -852,6 +949,15 @@ class ApiController::Impl {
     return Status::Ok();
   }
 
+  // A JSON body is read into memory: a declared one over the limit is
+  // refused before nginx receives it.
+  static Status PreflightJsonBody(const Call& call) {
+    if (call.request.content_length && *call.request.content_length > static_cast<long long>(kMaxJsonBodyBytes)) {
+      return Status::TooLarge("Request body too large.");
+    }
+    return Status::Ok();
+  }
+
   // What every change of one membership checks first: a writable context,
   // an image id that can exist, a valid member id.
   static Status CheckMemberChange(const Call& call) {
@@ -863,6 +969,7 @@ class ApiController::Impl {
   static Status AddMember(const Impl& self, Call& call) {
     Status s = CheckMemberChange(call);
     if (!s.ok()) return s;
+    if (call.request.preflight) return PreflightJsonBody(call);
     std::string text;
     s = ReadBodyFile(call.request, &text);
     if (!s.ok()) return s;
@@ -913,6 +1020,7 @@ class ApiController::Impl {
   FilesystemStore store_;
   ExternalSources sources_;
   mutable CopyRunner copies_;
+  mutable UploadLeases leases_;
   Router<Handler> router_;
 };
 
@@ -922,7 +1030,10 @@ ApiController::~ApiController() = default;
 void ApiController::Handle(const HttpRequest& request, HttpResponse* response) const {
   impl_->Handle(request, response);
 }
-void ApiController::StartWorker() const { impl_->RecoverOrphanCopies(); }
+void ApiController::StartWorker() const {
+  impl_->StartLeases();
+  impl_->RecoverOrphanCopies();
+}
 void ApiController::StopWorker(std::chrono::seconds limit) const { impl_->StopCopies(limit); }
 
 }  // namespace glance::api

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "glance/api/upload_guard.h"
 #include "glance/common/text.h"
 
 namespace glance::api {
@@ -40,6 +41,18 @@ ApiOptions ApiOptions::FromConfig(const Config& config) {
   if (o.image_size_cap < 0) throw ConfigError("image_size_cap must not be negative");
   o.image_property_quota = config.GetInt("DEFAULT", "image_property_quota", o.image_property_quota);
   o.image_member_quota = config.GetInt("DEFAULT", "image_member_quota", o.image_member_quota);
+  std::string quota = Trim(config.GetString("DEFAULT", "user_storage_quota", "0"));
+  std::optional<int64_t> quota_bytes = ParseStorageQuota(quota);
+  if (!quota_bytes) {
+    throw ConfigError("user_storage_quota = '" + quota +
+                      "': give bytes, optionally followed by B, KB, MB, GB or TB (no space)");
+  }
+  o.user_storage_quota = *quota_bytes;
+  o.interrupted_upload_timeout =
+      config.GetInt("DEFAULT", "interrupted_upload_timeout", o.interrupted_upload_timeout);
+  if (o.interrupted_upload_timeout < 2) {
+    throw ConfigError("interrupted_upload_timeout must be at least 2 seconds");
+  }
   o.disk_formats = config.GetList("image_format", "disk_formats", o.disk_formats);
   o.container_formats = config.GetList("image_format", "container_formats", o.container_formats);
   o.datadir = config.GetString("glance_store", "filesystem_store_datadir", o.datadir);

@@ -53,6 +53,16 @@ HttpRequest ReadRequest(FCGX_Request& request) {
   http.content_type = Param(request, "CONTENT_TYPE").value_or("");
   http.body_file = Param(request, "REQUEST_BODY_FILE").value_or("");
   if (Param(request, "HTTPS").value_or("") == "on") http.scheme = "https";
+  // The pre-flight is an nginx subrequest: a GET without a query of its
+  // own, carrying the client's method and headers (nginx/glance-api.conf.in).
+  if (Param(request, "GLANCE_PREFLIGHT").value_or("") == "1") {
+    http.preflight = true;
+    http.method = Param(request, "GLANCE_PREFLIGHT_METHOD").value_or(http.method);
+    std::string uri = Param(request, "REQUEST_URI").value_or("");
+    size_t query = uri.find('?');
+    http.query_string = query == std::string::npos ? "" : uri.substr(query + 1);
+    http.body_file.clear();
+  }
   if (auto length = Param(request, "CONTENT_LENGTH"); length && !length->empty()) {
     try {
       http.content_length = std::stoll(*length);

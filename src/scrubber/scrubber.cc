@@ -206,6 +206,8 @@ void Scrubber::RemoveStaleUploads(std::time_t now, ScrubReport* report) {
   for (const DirEntry& file : files) {
     if (now - file.modified < options_.orphan_grace_seconds) continue;
     std::string path = options_.incoming_dir + "/" + file.name;
+    // Old but held: a worker is still hashing it (or copying into it).
+    if (FilesystemStore::InUse(path)) continue;
     if (unlink(path.c_str()) == 0) {
       ++report->stale_uploads;
       LogInfo("removed stale upload " + path);

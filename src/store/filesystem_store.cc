@@ -229,6 +229,19 @@ std::vector<std::string> FilesystemStore::ClaimOrphanCopies() const {
   return ids;
 }
 
+int FilesystemStore::HoldUpload(const std::string& upload_path) const {
+  if (!CheckUpload(upload_path).ok()) return -1;
+  int fd = open(upload_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd >= 0) flock(fd, LOCK_SH);
+  return fd;
+}
+
+bool FilesystemStore::InUse(const std::string& path) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  if (fd.get() < 0) return false;  // cannot tell (not ours to read): not known in use
+  return flock(fd.get(), LOCK_EX | LOCK_NB) != 0;
+}
+
 void FilesystemStore::Discard(const std::string& upload_path) const {
   if (CheckUpload(upload_path).ok()) unlink(upload_path.c_str());
 }

@@ -113,6 +113,22 @@ class Api {
   Reply Raw(const std::string& request_bytes,
             std::chrono::seconds timeout = std::chrono::seconds(30)) const;
 
+  // An upload the test paces itself, on a raw connection: `head` (request
+  // line and headers, ending in a blank line) goes first; with
+  // `wait_continue` the body follows only after "100 Continue" (any other
+  // answer ends the exchange); otherwise up to `body_bytes` of body are
+  // sent in 256 KiB pieces, `bytes_per_second` at most (0: no limit), until
+  // the server answers or closes.  `on_piece` runs after every piece.
+  struct Streamed {
+    Reply reply;             // the final answer (status 0: none)
+    bool got_continue = false;
+    int64_t body_sent = 0;
+  };
+  Streamed StreamUpload(const std::string& head, int64_t body_bytes, bool wait_continue,
+                        int64_t bytes_per_second = 0,
+                        const std::function<void(int64_t sent)>& on_piece = nullptr,
+                        std::chrono::seconds timeout = std::chrono::seconds(60)) const;
+
   // Sends raw bytes on a new connection and closes it without reading.
   bool SendAndClose(const std::string& request_bytes) const;
 
@@ -145,7 +161,11 @@ class Stack {
 
   const std::string& name() const { return name_; }
   const std::string& var_dir() const { return var_dir_; }
-  std::string StoreDir() const { return var_dir_ + "/lib/images"; }
+  // GLANCE_STORE_DIR of extra_env when given (a filesystem of the test's own).
+  std::string StoreDir() const {
+    auto given = extra_env_.find("GLANCE_STORE_DIR");
+    return given != extra_env_.end() ? given->second : var_dir_ + "/lib/images";
+  }
   std::string IncomingDir() const { return StoreDir() + "/_incoming"; }
   std::string StorePath(const std::string& id) const { return StoreDir() + "/" + id; }
   std::string PidFile(const std::string& daemon) const { return var_dir_ + "/run/" + daemon + ".pid"; }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -569,6 +570,88 @@ Reply Api::Raw(const std::string& request_bytes, std::chrono::seconds timeout) c
     reply.error = "incomplete answer";
   }
   return reply;
+}
+
+Api::Streamed Api::StreamUpload(const std::string& head, int64_t body_bytes, bool wait_continue,
+                                int64_t bytes_per_second,
+                                const std::function<void(int64_t)>& on_piece,
+                                std::chrono::seconds timeout) const {
+  Streamed out;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    out.reply.error = "socket() failed";
+    return out;
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port_));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    out.reply.error = std::string("connect: ") + std::strerror(errno);
+    ::close(fd);
+    return out;
+  }
+  std::string raw;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Reads what is there within `wait`; false once the peer closed or failed.
+  auto read_some = [&](std::chrono::milliseconds wait) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(wait.count())) <= 0) return true;
+    char buffer[65536];
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n <= 0) return false;
+    raw.append(buffer, static_cast<size_t>(n));
+    return true;
+  };
+  auto strip_continue = [&] {
+    const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (raw.rfind(interim, 0) == 0) {
+      raw.erase(0, interim.size());
+      out.got_continue = true;
+    }
+  };
+  bool open = ::send(fd, head.data(), head.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(head.size());
+  if (open && wait_continue) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (open && raw.empty() && std::chrono::steady_clock::now() < until) {
+      open = read_some(std::chrono::milliseconds(50));
+    }
+    strip_continue();
+  }
+  std::string piece(256 * 1024, 'x');
+  auto started = std::chrono::steady_clock::now();
+  while (open && raw.empty() && out.body_sent < body_bytes && (!wait_continue || out.got_continue)) {
+    size_t n = static_cast<size_t>(std::min<int64_t>(piece.size(), body_bytes - out.body_sent));
+    ssize_t w = ::send(fd, piece.data(), n, MSG_NOSIGNAL);
+    if (w <= 0) break;
+    out.body_sent += w;
+    if (on_piece) on_piece(out.body_sent);
+    if (bytes_per_second > 0) {
+      auto due = started + std::chrono::microseconds(out.body_sent * 1000000 / bytes_per_second);
+      while (open && raw.empty() && std::chrono::steady_clock::now() < due) {
+        open = read_some(std::chrono::milliseconds(5));
+      }
+    } else {
+      open = read_some(std::chrono::milliseconds(0));
+    }
+  }
+  bool is_head = head.rfind("HEAD ", 0) == 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    Reply probe;
+    if (!raw.empty() && ParseRawResponse(raw, is_head, &probe) != Parsed::kIncomplete) break;
+    if (!read_some(std::chrono::milliseconds(100))) break;
+  }
+  ::close(fd);
+  strip_continue();
+  if (raw.empty()) {
+    out.reply.error = "connection closed without an answer";
+    return out;
+  }
+  if (ParseRawResponse(raw, is_head, &out.reply) != Parsed::kComplete) {
+    out.reply = Reply();
+    out.reply.error = "incomplete or unparsable answer: " + raw.substr(0, 200);
+  }
+  return out;
 }
 
 bool Api::SendAndClose(const std::string& request_bytes) const {

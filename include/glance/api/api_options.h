@@ -26,6 +26,13 @@ struct ApiOptions {
   int64_t image_size_cap = 1099511627776LL;  // 1 TiB
   int64_t image_property_quota = 128;        // negative: unlimited
   int64_t image_member_quota = 128;
+  // Glance's user_storage_quota in bytes (0: unlimited): what one tenant's
+  // images may hold in all, counted at pre-flight and reserved atomically
+  // when an upload's bytes are on disk.
+  int64_t user_storage_quota = 0;
+  // An upload that gave no sign of life this long (its worker, registry or
+  // host died) ends killed and loses its bytes (UploadLeases).
+  int64_t interrupted_upload_timeout = 60;
   std::vector<std::string> disk_formats{"ami", "ari", "aki", "vhd", "vhdx", "vmdk",
                                         "raw", "qcow2", "vdi", "iso", "ploop"};
   std::vector<std::string> container_formats{"ami", "ari", "aki", "bare", "ovf", "ova", "docker"};

@@ -26,6 +26,9 @@ struct HttpRequest {
   std::string content_type;
   bool chunked = false;                     // Transfer-Encoding: chunked
   std::string body_file;                    // nginx's $request_body_file, or empty
+  // nginx asks, before it reads the body (auth_request), whether this
+  // request would be accepted; `method` is the client's.
+  bool preflight = false;
 
   // Header lookup by its HTTP name ("X-Image-Meta-Size"), case-insensitive.
   std::optional<std::string> Header(const std::string& http_name) const;

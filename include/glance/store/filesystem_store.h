@@ -50,6 +50,14 @@ class FilesystemStore {
   // Removes an upload that will not be adopted (ignores a missing file).
   void Discard(const std::string& upload_path) const;
 
+  // While the returned descriptor is open, the upload file holds a shared
+  // flock: sweepers of the incoming directory (the scrubber) leave files
+  // someone is hashing alone, however old.  -1 when it cannot be opened.
+  int HoldUpload(const std::string& upload_path) const;
+  // True when a living process holds a flock on the file (an upload being
+  // hashed, a copy being written).
+  static bool InUse(const std::string& path);
+
   // A new, empty file in the incoming directory for a copy of image `id`'s
   // data, open for writing in `*fd` (the caller closes it).  The open file
   // holds an exclusive flock for as long as the copying process lives, so

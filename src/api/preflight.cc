@@ -1,0 +1,33 @@
+#include "glance/api/preflight.h"
+
+#include <openssl/evp.h>
+
+namespace glance::api {
+
+HttpResponse PreflightAccepted() {
+  HttpResponse r;
+  r.status = 200;
+  r.SetHeader("X-Glance-Preflight", "accepted");
+  return r;
+}
+
+HttpResponse PreflightRefused(int status, const ErrorBody& body, const std::string& allow) {
+  HttpResponse r;
+  r.status = 403;
+  r.SetHeader("X-Glance-Refusal-Status", std::to_string(status));
+  r.SetHeader("X-Glance-Refusal-Type", body.content_type);
+  r.SetHeader("X-Glance-Refusal-Body", Base64Encode(body.body));
+  if (status == 405 && !allow.empty()) r.SetHeader("X-Glance-Refusal-Allow", allow);
+  return r;
+}
+
+std::string Base64Encode(const std::string& bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return out;
+}
+
+}  // namespace glance::api

@@ -62,6 +62,10 @@ Status ParseListQuery(const QueryParams& params, const RequestContext& context,
       last[key] = value;
     }
   }
+  if (query->properties.size() > kMaxPropertyFilters) {
+    return Status::InvalidArgument("Too many property filters: at most " +
+                                   std::to_string(kMaxPropertyFilters));
+  }
   auto get = [&](const char* key) -> const std::string* {
     auto it = last.find(key);
     return it == last.end() ? nullptr : &it->second;

@@ -28,14 +28,25 @@ Status ParseQueryString(const std::string& raw, QueryParams* params) {
 
 namespace {
 
+// Upstream's API refuses a bad size_min, size_max, min_ram, protected or
+// is_public with this text (glance/api/v1/images.py _get_filters, checks in
+// glance/api/v1/filters.py) before the registry sees the request.
+Status BadFilterValue(const std::string& name, const std::string& value) {
+  return Status::InvalidArgument("Bad value passed to filter " + name + " got " + value);
+}
+
 Status NonNegativeFilter(const std::string& name, const std::string& value,
                          std::optional<int64_t>* out) {
   auto n = ParseInt64(value);
-  if (!n || *n < 0) {
-    return Status::InvalidArgument("Bad value passed to filter " + name + " got " + value);
-  }
+  if (!n || *n < 0) return BadFilterValue(name, value);
   *out = n;
   return Status::Ok();
+}
+
+// The booleans upstream's API lets through, "none" included.
+bool FilterBoolean(const std::string& value) {
+  std::string v = ToLower(value);
+  return v == "none" || v == "true" || v == "false" || v == "1" || v == "0";
 }
 
 // Filter values end up in SQL text comparisons: PostgreSQL refuses bytes
@@ -61,6 +72,10 @@ Status ParseListQuery(const QueryParams& params, const RequestContext& context,
     } else {
       last[key] = value;
     }
+  }
+  if (query->properties.size() > kMaxPropertyFilters) {
+    return Status::InvalidArgument("Too many property filters: at most " +
+                                   std::to_string(kMaxPropertyFilters));
   }
   auto get = [&](const char* key) -> const std::string* {
     auto it = last.find(key);
@@ -92,10 +107,15 @@ Status ParseListQuery(const QueryParams& params, const RequestContext& context,
     if (!s.ok()) return s;
   }
   if (const std::string* v = get("protected")) {
+    if (!FilterBoolean(*v)) return BadFilterValue("protected", *v);
+    // "none" passes upstream's API and is refused by its registry.
     query->is_protected = ParseStrictBool(*v);
-    if (!query->is_protected) {
-      return Status::InvalidArgument("Bad value passed to filter protected got " + *v);
-    }
+    if (!query->is_protected) return Status::InvalidArgument("protected must be True, or False");
+  }
+  // Checked for every caller, as upstream's API does; only an admin's
+  // is_public selects anything (spec §7.3).
+  if (const std::string* v = get("is_public")) {
+    if (!FilterBoolean(*v)) return BadFilterValue("is_public", *v);
   }
   if (const std::string* v = get("changes-since")) {
     query->changes_since = ParseIsoTimeToUtc(*v);
@@ -109,8 +129,6 @@ Status ParseListQuery(const QueryParams& params, const RequestContext& context,
         query->visibility = PublicSelector::kAll;
       } else if (lowered == "false" || lowered == "0") {
         query->visibility = PublicSelector::kPrivateOnly;
-      } else if (lowered != "true" && lowered != "1") {
-        return Status::InvalidArgument("is_public must be None, True, or False");
       }
     }
     if (const std::string* v = get("deleted")) query->deleted = BoolFromString(*v);

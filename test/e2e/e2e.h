@@ -28,7 +28,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 std::string RequireEnv(const char* name);
 
 // Reserves `count` distinct free TCP ports on 127.0.0.1 (all bound at once,
-// then released).
+// then released), below the ephemeral range (test/support/free_port.h).
 std::vector<int> FreePorts(int count);
 
 std::string ToLower(std::string text);

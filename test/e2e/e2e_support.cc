@@ -27,6 +27,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "e2e.h"
+#include "../support/free_port.h"
 
 extern char** environ;
 
@@ -46,26 +47,11 @@ std::string RequireEnv(const char* name) {
 }
 
 std::vector<int> FreePorts(int count) {
+  // Each socket stays bound until every port is picked: no port twice.
   std::vector<int> fds, ports;
   for (int i = 0; i < count; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error("socket() failed");
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      ::close(fd);
-      throw std::runtime_error("bind(127.0.0.1:0) failed");
-    }
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    int port = ntohs(addr.sin_port);
-    fds.push_back(fd);
-    if (port == 9292 || port == 9191) {  // never the developer's ports
-      --i;
-      continue;
-    }
+    int port = 0;
+    fds.push_back(glance::test::BindRandomTestPort(&port));
     ports.push_back(port);
   }
   for (int fd : fds) ::close(fd);

@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(visibility_selector_for_an_admin) {
   BOOST_TEST(all.size() == 7u, all.dump());
   json priv = List("/v1/images/detail", "is_public=false");
   BOOST_TEST(Join(Letters(priv)) == "private");
-  ExpectBadQuery("is_public=maybe", "is_public");
+  ExpectBadQuery("is_public=maybe", "Bad value passed to filter is_public got maybe");
 }
 
 BOOST_AUTO_TEST_CASE(filters) {
@@ -246,10 +246,13 @@ BOOST_AUTO_TEST_CASE(bad_list_parameters_are_400) {
   ExpectBadQuery("limit=abc", "limit param must be an integer");
   ExpectBadQuery("marker=not-a-uuid", "marker");
   ExpectBadQuery("marker=" + NewUuid(), "marker");
-  ExpectBadQuery("size_min=-1", "size_min");
-  ExpectBadQuery("size_max=big", "size_max");
-  ExpectBadQuery("min_ram=-5", "min_ram");
-  ExpectBadQuery("protected=perhaps", "protected");
+  // Upstream's API text for a bad filter value (glance/api/v1/images.py _get_filters).
+  ExpectBadQuery("is_public=imalittleteapot", "Bad value passed to filter is_public got imalittleteapot");
+  ExpectBadQuery("size_min=-1", "Bad value passed to filter size_min got -1");
+  ExpectBadQuery("size_max=big", "Bad value passed to filter size_max got big");
+  ExpectBadQuery("min_ram=-5", "Bad value passed to filter min_ram got -5");
+  ExpectBadQuery("protected=perhaps", "Bad value passed to filter protected got perhaps");
+  ExpectBadQuery("protected=none", "protected must be True, or False");
   ExpectBadQuery("changes-since=yesterday", "changes-since");
 }
 

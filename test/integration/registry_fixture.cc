@@ -26,6 +26,8 @@
 #include <boost/test/unit_test.hpp>
 #include <soci/postgresql/soci-postgresql.h>
 
+#include "../support/free_port.h"
+
 extern char** environ;
 
 namespace it {
@@ -140,20 +142,8 @@ std::string RequireEnv(const char* name) {
 }
 
 int PickFreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind(127.0.0.1:0) failed");
-  }
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
+  int port = 0;
+  ::close(glance::test::BindRandomTestPort(&port));
   return port;
 }
 

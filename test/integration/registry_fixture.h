@@ -41,7 +41,8 @@ using namespace std::chrono_literals;
 // when it is unset or empty.
 std::string RequireEnv(const char* name);
 
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral
+// range (test/support/free_port.h).
 int PickFreePort();
 
 // "prefix-<pid>-<n>", unique within this test run.

@@ -72,7 +72,14 @@ BOOST_AUTO_TEST_CASE(bad_values_are_refused_with_spec_messages) {
   BOOST_TEST(message("size_min=-1") == "Bad value passed to filter size_min got -1");
   BOOST_TEST(message("size_max=abc") == "Bad value passed to filter size_max got abc");
   BOOST_TEST(message("min_disk=x") == "Bad value passed to filter min_disk got x");
-  BOOST_TEST(message("protected=maybe").find("protected") != std::string::npos);
+  BOOST_TEST(message("min_ram=-5") == "Bad value passed to filter min_ram got -5");
+  // Upstream's API text for booleans, for every caller (glance/api/v1/filters.py).
+  BOOST_TEST(message("protected=maybe") == "Bad value passed to filter protected got maybe");
+  BOOST_TEST(message("is_public=imalittleteapot") ==
+             "Bad value passed to filter is_public got imalittleteapot");
+  BOOST_TEST(message("is_public=") == "Bad value passed to filter is_public got ");
+  // "none" passes upstream's API, then its registry refuses it.
+  BOOST_TEST(message("protected=None") == "protected must be True, or False");
   BOOST_TEST(message("changes-since=soon") == "Unrecognized changes-since value");
   BOOST_TEST(message("sort_key=owner").rfind("Unsupported sort_key", 0) == 0);
   BOOST_TEST(message("sort_dir=up").rfind("Unsupported sort_dir", 0) == 0);
@@ -104,7 +111,63 @@ BOOST_AUTO_TEST_CASE(is_public_and_deleted_are_admin_only) {
   BOOST_TEST(q.deleted.value());
   BOOST_TEST(Parse("is_public=False", Admin(), &q).ok());
   BOOST_TEST((q.visibility == PublicSelector::kPrivateOnly));
-  BOOST_TEST(Parse("is_public=bogus", Admin(), &q).HttpStatus() == 400);
+  BOOST_TEST(Parse("is_public=bogus", Admin(), &q).message() ==
+             "Bad value passed to filter is_public got bogus");
+  BOOST_TEST(Parse("is_public=NONE", Tenant("t1"), &q).ok());
+}
+
+namespace {
+
+std::string PropertyFilters(size_t count, size_t first = 0) {
+  std::string qs;
+  for (size_t i = first; i < first + count; ++i) {
+    qs += (qs.empty() ? "" : "&") + std::string("property-k") + std::to_string(i) + "=v";
+  }
+  return qs;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(property_filters_are_bounded) {
+  ListQuery q;
+  BOOST_TEST(Parse(PropertyFilters(kMaxPropertyFilters), Tenant("t1"), &q).ok());
+  BOOST_TEST(q.properties.size() == kMaxPropertyFilters);
+  Status s = Parse(PropertyFilters(kMaxPropertyFilters + 1), Tenant("t1"), &q);
+  BOOST_TEST(s.HttpStatus() == 400);
+  BOOST_TEST(s.message() == "Too many property filters: at most 256");
+  // The same key again is the same filter (the last value wins), not one more.
+  BOOST_TEST(Parse(PropertyFilters(kMaxPropertyFilters) + "&property-k0=w", Tenant("t1"), &q).ok());
+  BOOST_TEST(q.properties.at("k0") == "w");
+}
+
+BOOST_AUTO_TEST_CASE(sql_of_property_filters) {
+  ListQuery q;
+  // A few: one EXISTS each.
+  BOOST_TEST(Parse(PropertyFilters(8), Tenant("t1"), &q).ok());
+  SqlText few = BuildListSql(q, Tenant("t1"), "i.id");
+  BOOST_TEST(few.params.size() == 2u + 16u);
+  size_t exists = 0;
+  for (size_t at = few.text.find("image_properties pf"); at != std::string::npos;
+       at = few.text.find("image_properties pf", at + 1)) {
+    ++exists;
+  }
+  BOOST_TEST(exists == 8u);
+  // More: one subquery counting the matching pairs, whatever their number.
+  for (size_t n : {9u, 200u, 256u}) {
+    BOOST_TEST(Parse(PropertyFilters(n), Tenant("t1"), &q).ok());
+    SqlText many = BuildListSql(q, Tenant("t1"), "i.id");
+    BOOST_TEST(many.params.size() == 2u + 2 * n);
+    BOOST_TEST(many.text.find("image_properties pf") == many.text.rfind("image_properties pf"));
+    BOOST_TEST(many.text.find("md5(pf.value) = md5(f.value) AND pf.value = f.value") !=
+               std::string::npos);
+    BOOST_TEST(many.text.find("HAVING count(*) = " + std::to_string(n) + ")") !=
+               std::string::npos);
+    BOOST_TEST(many.text.find("=v") == std::string::npos);
+    // Only the number of filters shapes the text, never their keys or values.
+    ListQuery other;
+    BOOST_TEST(Parse(PropertyFilters(n, 1000), Tenant("t1"), &other).ok());
+    BOOST_TEST(BuildListSql(other, Tenant("t1"), "i.id").text == many.text);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(sql_binds_every_client_value) {

@@ -18,6 +18,12 @@ namespace glance {
 inline constexpr const char* kSortKeys[] = {"name", "status", "container_format", "disk_format",
                                             "size", "id", "created_at", "updated_at"};
 
+// At most this many distinct property-<key> filters in one list request;
+// more is a 400 "Too many property filters: at most 256".  (An image holds
+// at most image_property_quota properties, 128 by default, so no image could
+// match more anyway.)
+inline constexpr size_t kMaxPropertyFilters = 256;
+
 enum class PublicSelector {
   kVisibleToOwner,  // public + own + shared with the owner (non-admins, and
                     // admins without is_public or with is_public=true)

@@ -247,4 +247,30 @@ BOOST_AUTO_TEST_CASE(owner_is_the_tenant_and_cannot_be_forged) {
   BOOST_TEST(t.B().Head("/v1/images/" + by_admin.Json()["image"]["id"].get<std::string>()).status == 200);
 }
 
+// Some proxies send X-Roles with empty elements ("member,admin,"): read as
+// the roles named, as upstream does (spec §3.2), through nginx, glance-api
+// and the registry; a role with a control character is still refused.
+BOOST_AUTO_TEST_CASE(empty_elements_in_roles_are_ignored) {
+  Tenants t;
+  Api member = TrustedStack().api(Identity(t.a, "member,"));
+  Api admin = TrustedStack().api(Identity("admin-" + t.tag, ",member,,admin,"));
+  ImageRef image = ReserveImage(member, "e2e-auth-roles", {{"x-image-meta-property-e2e_auth", t.tag}});
+  BOOST_TEST_REQUIRE(image.reply.status == 201, image.reply.Describe());
+  BOOST_TEST(image.reply.Json()["image"]["owner"] == t.a, image.reply.body);
+  BOOST_TEST(Listed(member, t.tag).count(image.id) == 1u);
+  // "member," is not an admin: publicizing is admin-only (spec §3.4).
+  Reply publish = member.Put("/v1/images/" + image.id, {{"x-image-meta-is_public", "true"}}, "", "");
+  BOOST_TEST(publish.status == 403, publish.Describe());
+  // ",member,,admin," is one.
+  Reply published = admin.Put("/v1/images/" + image.id, {{"x-image-meta-is_public", "true"}}, "", "");
+  BOOST_TEST(published.status == 200, published.Describe());
+  BOOST_TEST(published.Json()["image"]["is_public"] == true, published.body);
+
+  Reply bad = member.Raw("GET /v1/images HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                         "X-Identity-Status: Confirmed\r\nX-Tenant-Id: " + t.a +
+                         "\r\nX-Roles: member,ad\x01min\r\n\r\n");
+  BOOST_TEST(bad.status == 400, bad.Describe());
+  BOOST_TEST(bad.body.find("Identity header contains a control character.") != std::string::npos, bad.body);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -73,6 +73,10 @@ Status BuildRequestContext(const ContextOptions& options, const HeaderLookup& he
 
   context->user = FirstHeader(header, {"X-User-Id", "X-User"});
   context->tenant = FirstHeader(header, {"X-Project-Id", "X-Tenant-Id", "X-Tenant"});
+  // X-Roles is comma separated, each role stripped (oslo.context
+  // from_environ).  Empty elements, as in "a,b," that some proxies send,
+  // name no role and are dropped rather than refused; upstream keeps them
+  // as "" roles, which match nothing, so the context is the same.
   if (auto roles = header("X-Roles")) {
     for (const std::string& role : SplitAndTrim(*roles, ',')) {
       context->roles.push_back(ToLower(role));
@@ -83,6 +87,12 @@ Status BuildRequestContext(const ContextOptions& options, const HeaderLookup& he
       Status valid = ValidateMetadataText(**id, 255, "Identity header");
       if (!valid.ok()) return valid;
     }
+  }
+  // A role is identity text like the ids (spec §20.1): control characters,
+  // bytes that are not UTF-8 and over-long names are refused, not forwarded.
+  for (const std::string& role : context->roles) {
+    Status valid = ValidateMetadataText(role, 255, "Identity header");
+    if (!valid.ok()) return valid;
   }
   for (const std::string& role : context->roles) {
     if (role == options.admin_role) context->is_admin = true;

@@ -108,6 +108,27 @@ BOOST_AUTO_TEST_CASE(tenant_comes_from_project_or_tenant_headers) {
   BOOST_TEST(S(CreateImage(api, old, {{"name", "l"}}), "owner") == legacy);
 }
 
+// X-Roles with empty elements (some proxies send "member,admin,") names the
+// roles it lists (spec §3.2); a role with a control character is refused.
+BOOST_AUTO_TEST_CASE(empty_elements_in_roles_are_ignored) {
+  Api api = Shared().api();
+  std::string owner = Unique("t-roles");
+  std::string priv = S(CreateImage(api, ForTenant(owner), {{"name", "roles"}}), "id");
+  // Not an admin: another tenant's private image stays invisible.
+  Response member = api.Get("/images/" + priv, ForTenant(Unique("t-roles-member"), "member,"));
+  BOOST_TEST(member.status == 404, member.Describe());
+  Response own = api.Get("/images/" + priv, ForTenant(owner, ",member,,"));
+  BOOST_TEST(own.status == 200, own.Describe());
+  // An admin, whatever the commas around its role.
+  for (const char* roles : {"member,admin,", ",admin", " , admin , ,"}) {
+    Response admin = api.Get("/images/" + priv, ForTenant(Unique("t-roles-admin"), roles));
+    BOOST_TEST(admin.status == 200, "'" << roles << "': " << admin.Describe());
+  }
+  Response bad = api.Get("/images/" + priv, ForTenant(owner, "member,ad\x7fmin"));
+  BOOST_TEST(bad.status == 400, bad.Describe());
+  BOOST_TEST(bad.body.find("Identity header contains a control character.") != std::string::npos, bad.body);
+}
+
 BOOST_AUTO_TEST_CASE(noauth_mode_makes_every_request_admin_without_tenant) {
   Env& env = Shared();
   Api api = env.api();

@@ -323,6 +323,7 @@ BOOST_AUTO_TEST_CASE(update_from_state_compare_and_set) {
   DbSnapshot before = env.Snapshot();
   Response r = api.PutJson("/images/" + id, {{"image", {{"status", "active"}}}, {"from_state", "saving"}}, h);
   BOOST_TEST(r.status == 409, r.Describe());
+  BOOST_TEST(r.body.find("Image operation conflicts") != std::string::npos, r.body);
   BOOST_TEST(env.Snapshot() == before);
   BOOST_TEST(env.Text("SELECT status FROM images WHERE id = :p", id).value_or("") == "queued");
 

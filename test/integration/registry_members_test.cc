@@ -158,8 +158,11 @@ BOOST_AUTO_TEST_CASE(delete_member) {
   BOOST_TEST(r.status == 204, r.Describe());
   BOOST_TEST(MemberList(api, id, h) == b + ":true");
   DbSnapshot before = env.Snapshot();
-  BOOST_TEST(api.Delete(MemberPath(id, a), h).status == 404);
-  BOOST_TEST(api.Delete(MemberPath(id, Unique("never")), h).status == 404);
+  for (const std::string& gone : {a, Unique("never")}) {
+    r = api.Delete(MemberPath(id, gone), h);
+    BOOST_TEST(r.status == 404, gone << ": " << r.Describe());
+    BOOST_TEST(r.body.find("Membership could not be found.") != std::string::npos, r.body);
+  }
   BOOST_TEST(env.Snapshot() == before);
   // Re-adding after a delete works.
   BOOST_TEST(api.Put(MemberPath(id, a), "", h).status == 204);
@@ -216,12 +219,15 @@ BOOST_AUTO_TEST_CASE(context_without_tenant_is_401) {
   std::string pub = S(CreateImage(api, Admin(), {{"name", "pub"}, {"owner", owner}, {"is_public", true}}), "id");
   Headers anon = {{"X-Identity-Status", "Confirmed"}, {"X-User-Id", "lonely"}, {"X-Roles", "member"}};
   DbSnapshot before = env.Snapshot();
-  Response r = api.Put(MemberPath(pub, "t-x"), "", anon);
-  BOOST_TEST(r.status == 401, r.Describe());
-  r = api.PutJson(MembersPath(pub), Memberships({{"t-x", false}}), anon);
-  BOOST_TEST(r.status == 401, r.Describe());
-  r = api.Delete(MemberPath(pub, "t-x"), anon);
-  BOOST_TEST(r.status == 401, r.Describe());
+  // Spec §14.1: 401 "No authenticated user".
+  std::vector<std::pair<std::string, Response>> replies = {
+      {"PUT member", api.Put(MemberPath(pub, "t-x"), "", anon)},
+      {"PUT members", api.PutJson(MembersPath(pub), Memberships({{"t-x", false}}), anon)},
+      {"DELETE member", api.Delete(MemberPath(pub, "t-x"), anon)}};
+  for (const auto& [what, r] : replies) {
+    BOOST_TEST(r.status == 401, what << ": " << r.Describe());
+    BOOST_TEST(r.body.find("No authenticated user") != std::string::npos, what << ": " << r.body);
+  }
   BOOST_TEST(env.Snapshot() == before);
 }
 

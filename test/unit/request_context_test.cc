@@ -2,6 +2,9 @@
 
 #include <boost/test/unit_test.hpp>
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 using namespace glance;
 
@@ -89,6 +92,48 @@ BOOST_AUTO_TEST_CASE(bad_identity_text_is_refused) {
   Status s = BuildRequestContext(
       Trusted(), Headers({{"X-Identity-Status", "Confirmed"}, {"X-Tenant-Id", "t\x01"}}), &c);
   BOOST_TEST(s.HttpStatus() == 400);
+}
+
+// Some proxies join roles with a trailing or doubled comma: the empty
+// elements name no role (upstream splits on ',' and strips each role; an
+// empty role matches nothing), the request is not refused.
+BOOST_AUTO_TEST_CASE(empty_role_elements_are_dropped) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"a,b,", {"a", "b"}},
+      {",a,,b", {"a", "b"}},
+      {" a , , B ,", {"a", "b"}},
+      {",", {}},
+      {" , ,", {}},
+      {"", {}},
+      {"member,admin,", {"member", "admin"}},
+  };
+  for (const auto& [header, roles] : cases) {
+    RequestContext c;
+    Status s = BuildRequestContext(Trusted(),
+                                   Headers({{"X-Identity-Status", "Confirmed"},
+                                            {"X-Tenant-Id", "t1"},
+                                            {"X-Roles", header}}),
+                                   &c);
+    BOOST_TEST(s.ok(), "'" << header << "': " << s.message());
+    BOOST_TEST((c.roles == roles), "'" << header << "'");
+    BOOST_TEST(c.is_admin == (header.find("admin") != std::string::npos), "'" << header << "'");
+    BOOST_TEST(c.owner.value_or("") == "t1");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bad_role_text_is_refused) {
+  for (const std::string& header :
+       {std::string("a,b\x01" "c"), std::string("admin\x7f"), std::string("a,\xff"), std::string("a,b\nc"),
+        std::string("a,") + std::string(256, 'r')}) {
+    RequestContext c;
+    Status s = BuildRequestContext(Trusted(),
+                                   Headers({{"X-Identity-Status", "Confirmed"},
+                                            {"X-Tenant-Id", "t1"},
+                                            {"X-Roles", header}}),
+                                   &c);
+    BOOST_TEST(s.HttpStatus() == 400, header.substr(0, 20));
+    BOOST_TEST(!c.is_admin, header.substr(0, 20));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(request_ids) {

@@ -28,6 +28,11 @@ class Stats:
         self.lock = threading.Lock()
         self.counts, self.latency = {}, {}
         self.errors, self.error_count = [], 0
+        self.uploads = []  # sizes of the good uploads
+
+    def uploaded(self, size):
+        with self.lock:
+            self.uploads.append(size)
 
     def record(self, route, status, seconds):
         with self.lock:
@@ -364,6 +369,10 @@ def print_report(stats, sampler, store, minutes):
         lat = stats.latency.get(route, [])
         print(f"| {route} | {', '.join(f'{s}×{n}' for s, n in answers)} | {sum(n for _, n in answers)} "
               f"| {percentile(lat, 0.5):.1f} | {percentile(lat, 0.99):.1f} | {percentile(lat, 1.0):.1f} |")
+    sizes = sorted(stats.uploads) or [0]
+    print(f"\nGood uploads: {len(stats.uploads)}, {sum(sizes) / MIB:.0f} MiB; sizes p50 "
+          f"{sizes[len(sizes) // 2] / 1024:.0f} KiB, max {sizes[-1] / MIB:.1f} MiB; "
+          f"{sum(s >= 16 * MIB for s in sizes)} of 16 MiB or more.")
     print(f"\n### Errors: {stats.error_count} ({fives} of them 5xx)\n")
     for message in stats.errors[:10]:
         print(f"- {message}")

@@ -44,7 +44,7 @@ E2E_SRCS := $(wildcard test/e2e/*.cc)
 E2E_TESTS := $(BUILD)/test/e2e_tests
 TEST_LDLIBS := -lboost_unit_test_framework
 
-.PHONY: all deps test run start stop clean install asan asan-build check-tests bench fuzz fuzz-targets deb
+.PHONY: all deps test run start stop clean install asan asan-build check-tests bench soak fuzz fuzz-targets deb
 all: $(PROGRAM_BINS)
 
 deps:
@@ -184,6 +184,14 @@ bench:
 	@scripts/install-deps
 	@$(MAKE) all
 	@scripts/bench
+
+# Soak test on a stack of its own (not part of `make test`): SOAK_MINUTES
+# (30) of mixed load, RSS per minute, then the store checked against the
+# database; prints a Markdown report and "soak: PASS" or "soak: FAIL (...)".
+soak:
+	@scripts/install-deps
+	@$(MAKE) all
+	@scripts/soak
 
 # Debian packages in build/deb/ (scripts/package/debian), checked by lintian.
 deb:

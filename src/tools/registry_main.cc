@@ -1,4 +1,6 @@
 // glance-registry: the internal metadata service on 127.0.0.1:9191.
+#include <malloc.h>
+
 #include <iostream>
 #include <thread>
 
@@ -33,6 +35,11 @@ void CheckSchema(const std::string& url) {
 
 int main(int argc, char** argv) {
   using namespace glance;
+  // Over a hundred request threads would each get a malloc arena of their
+  // own (up to 8 per core); every arena keeps its own free memory, so RSS
+  // crept up by 10 % over a 20-minute soak.  Requests are short and the
+  // machine has few cores: a few arenas are enough.
+  mallopt(M_ARENA_MAX, 2);
   ProgramArgs args;
   if (auto code = ParseProgramArgs(argc, argv, "glance-registry",
                                    "Serves image metadata from PostgreSQL to glance-api over "

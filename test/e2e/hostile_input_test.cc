@@ -211,7 +211,7 @@ BOOST_AUTO_TEST_CASE(sql_metacharacters_in_every_filter) {
     for (const auto& [param, message] : std::vector<std::pair<std::string, std::string>>{
              {"size_min", "Bad value passed to filter size_min got "},
              {"size_max", "Bad value passed to filter size_max got "},
-             {"is_public", "is_public must be None, True, or False"},
+             {"is_public", "Bad value passed to filter is_public got "},
              {"changes-since", "Unrecognized changes-since value"},
              {"sort_key", "Unsupported sort_key"},
              {"sort_dir", "Unsupported sort_dir"},

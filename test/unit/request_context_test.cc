@@ -97,6 +97,13 @@ BOOST_AUTO_TEST_CASE(bad_identity_text_is_refused) {
 // Some proxies join roles with a trailing or doubled comma: the empty
 // elements name no role (upstream splits on ',' and strips each role; an
 // empty role matches nothing), the request is not refused.
+// A confirmed trusted-auth identity of tenant t1 with the given X-Roles.
+Status ConfirmedWithRoles(const std::string& roles, RequestContext* context) {
+  return BuildRequestContext(
+      Trusted(), Headers({{"X-Identity-Status", "Confirmed"}, {"X-Tenant-Id", "t1"}, {"X-Roles", roles}}),
+      context);
+}
+
 BOOST_AUTO_TEST_CASE(empty_role_elements_are_dropped) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
       {"a,b,", {"a", "b"}},
@@ -109,11 +116,7 @@ BOOST_AUTO_TEST_CASE(empty_role_elements_are_dropped) {
   };
   for (const auto& [header, roles] : cases) {
     RequestContext c;
-    Status s = BuildRequestContext(Trusted(),
-                                   Headers({{"X-Identity-Status", "Confirmed"},
-                                            {"X-Tenant-Id", "t1"},
-                                            {"X-Roles", header}}),
-                                   &c);
+    Status s = ConfirmedWithRoles(header, &c);
     BOOST_TEST(s.ok(), "'" << header << "': " << s.message());
     BOOST_TEST((c.roles == roles), "'" << header << "'");
     BOOST_TEST(c.is_admin == (header.find("admin") != std::string::npos), "'" << header << "'");
@@ -126,11 +129,7 @@ BOOST_AUTO_TEST_CASE(bad_role_text_is_refused) {
        {std::string("a,b\x01" "c"), std::string("admin\x7f"), std::string("a,\xff"), std::string("a,b\nc"),
         std::string("a,") + std::string(256, 'r')}) {
     RequestContext c;
-    Status s = BuildRequestContext(Trusted(),
-                                   Headers({{"X-Identity-Status", "Confirmed"},
-                                            {"X-Tenant-Id", "t1"},
-                                            {"X-Roles", header}}),
-                                   &c);
+    Status s = ConfirmedWithRoles(header, &c);
     BOOST_TEST(s.HttpStatus() == 400, header.substr(0, 20));
     BOOST_TEST(!c.is_admin, header.substr(0, 20));
   }

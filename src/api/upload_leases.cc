@@ -20,7 +20,7 @@ RequestContext AdminContext(const std::string& request_id) {
 
 }  // namespace
 
-UploadLeases::UploadLeases(RegistryClient* registry, int64_t stale_seconds,
+UploadLeases::UploadLeases(RegistryApi* registry, int64_t stale_seconds,
                            std::function<void(const std::string&)> remove_data)
     : registry_(registry), stale_seconds_(stale_seconds), remove_data_(std::move(remove_data)) {}
 
@@ -64,8 +64,8 @@ void UploadLeases::HeartbeatOnce() {
     Image ignored;
     // An empty update with from_state: only the row's updated_at moves,
     // and only while the image is still ours to finish.
-    Status s = registry_->UpdateImage(AdminContext(request_id), id, nlohmann::json::object(), false,
-                                      std::string("saving"), &ignored);
+    Status s = registry_->UpdateImage(AdminContext(request_id), id, ImageChanges(),
+                                      ImageUpdate::From("saving"), &ignored);
     if (!s.ok()) {
       Log(LogLevel::kWarning, request_id, "upload of image " + id + ": heartbeat failed: " + s.message());
     } else {

@@ -38,6 +38,7 @@ void SetLogComponent(std::string name) {
 }
 
 void SetLogDebug(bool enabled) { debug_enabled = enabled; }
+bool DebugLogging() { return debug_enabled; }
 
 void Log(LogLevel level, std::string_view request_id, std::string_view message) {
   if (level == LogLevel::kDebug && !debug_enabled) return;

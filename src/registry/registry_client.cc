@@ -117,6 +117,11 @@ Status RegistryClient::Call(const RequestContext& context, const std::string& me
     }
     result = send();
   }
+  if (DebugLogging()) {
+    Log(LogLevel::kDebug, context.request_id,
+        "registry " + method + " " + path + " -> " +
+            (result ? std::to_string(result->status) : httplib::to_string(result.error())));
+  }
   if (!result) {
     LogWarning("registry " + target + " unreachable: " + httplib::to_string(result.error()));
     return Status::Unavailable("The image registry is unavailable; try again later.");
@@ -149,22 +154,21 @@ Status RegistryClient::ListImagesJson(const RequestContext& context, bool detail
   return s;
 }
 
-Status RegistryClient::CreateImage(const RequestContext& context, const json& image,
+Status RegistryClient::CreateImage(const RequestContext& context, const ImageChanges& image,
                                    Image* created) {
   Reply reply;
-  Status s = Call(context, "POST", "/images", json{{"image", image}}, {}, &reply);
+  Status s = Call(context, "POST", "/images", json{{"image", ImageChangesToJson(image)}}, {}, &reply);
   return s.ok() ? ImageFrom(reply.body, created) : s;
 }
 
 Status RegistryClient::UpdateImage(const RequestContext& context, const std::string& id,
-                                   const json& image, bool purge_properties,
-                                   const std::optional<std::string>& from_state, Image* updated,
-                                   std::optional<int64_t> storage_quota) {
-  json body{{"image", image}};
-  if (from_state) body["from_state"] = *from_state;
-  if (storage_quota) body["storage_quota"] = *storage_quota;
+                                   const ImageChanges& changes, const ImageUpdate& how,
+                                   Image* updated) {
+  json body{{"image", ImageChangesToJson(changes)}};
+  if (how.from_state) body["from_state"] = *how.from_state;
+  if (how.storage_quota) body["storage_quota"] = *how.storage_quota;
   std::vector<std::pair<std::string, std::string>> headers;
-  if (purge_properties) headers.emplace_back("X-Glance-Registry-Purge-Props", "true");
+  if (how.purge_properties) headers.emplace_back("X-Glance-Registry-Purge-Props", "true");
   Reply reply;
   Status s = Call(context, "PUT", "/images/" + UrlEncode(id), body, headers, &reply);
   return s.ok() ? ImageFrom(reply.body, updated) : s;

@@ -139,8 +139,8 @@ Status Scrubber::ScrubPendingImages(std::time_t now, ScrubReport* report) {
         continue;
       }
       Image updated;
-      Status moved = registry_.UpdateImage(admin_, id, json{{"status", "deleted"}}, false,
-                                           std::string("pending_delete"), &updated);
+      Status moved = registry_.UpdateImage(admin_, id, StatusChange("deleted"),
+                                           ImageUpdate::From("pending_delete"), &updated);
       if (moved.ok()) {
         ++report->scrubbed;
         LogInfo("image " + id + ": data removed" +

@@ -22,14 +22,14 @@
 #include <thread>
 
 #include "glance/common/request_context.h"
-#include "glance/registry/registry_client.h"
+#include "glance/registry/registry_api.h"
 
 namespace glance::api {
 
 class UploadLeases {
  public:
   // remove_data(id) deletes a killed image's bytes from the store.
-  UploadLeases(RegistryClient* registry, int64_t stale_seconds,
+  UploadLeases(RegistryApi* registry, int64_t stale_seconds,
                std::function<void(const std::string&)> remove_data);
   ~UploadLeases();
 
@@ -61,7 +61,7 @@ class UploadLeases {
   void Release(const std::string& id);
   void Run();
 
-  RegistryClient* registry_;
+  RegistryApi* registry_;
   int64_t stale_seconds_;
   std::function<void(const std::string&)> remove_data_;
   std::mutex mutex_;

@@ -18,8 +18,12 @@ enum class LogLevel { kDebug, kInfo, kWarning, kError };
 // The program name shown in each line ("glance.registry"); set once at start.
 void SetLogComponent(std::string component);
 void SetLogDebug(bool enabled);
+// Whether debug lines are written (--debug, [DEFAULT] debug): lets hot
+// paths skip building a message nobody will read.
+bool DebugLogging();
 
 void Log(LogLevel level, std::string_view request_id, std::string_view message);
+inline void LogDebug(std::string_view message) { Log(LogLevel::kDebug, "-", message); }
 inline void LogInfo(std::string_view message) { Log(LogLevel::kInfo, "-", message); }
 inline void LogWarning(std::string_view message) { Log(LogLevel::kWarning, "-", message); }
 inline void LogError(std::string_view message) { Log(LogLevel::kError, "-", message); }

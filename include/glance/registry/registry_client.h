@@ -1,4 +1,5 @@
-// RegistryClient: glance-api's client of glance-registry (spec §16).
+// RegistryClient: glance-api's client of glance-registry (spec §16), the
+// HTTP implementation of RegistryApi.
 //
 // Each calling thread keeps its own keep-alive HTTP connection, so the
 // client is safe to share between threads without locks.  The request
@@ -19,6 +20,7 @@
 #include "glance/common/request_context.h"
 #include "glance/common/status.h"
 #include "glance/image/image.h"
+#include "glance/registry/registry_api.h"
 
 namespace glance {
 
@@ -39,38 +41,32 @@ struct RegistryClientOptions {
 
 inline constexpr const char* kRegistrySecretHeader = "X-Glance-Registry-Secret";
 
-class RegistryClient {
+class RegistryClient : public RegistryApi {
  public:
   explicit RegistryClient(RegistryClientOptions options);
 
-  Status GetImage(const RequestContext& context, const std::string& id, Image* image);
-  // The registry's list body, {"images": [...]}, as it came: index entries,
-  // or detail entries in the v1 API's shape (locations left out).
-  // `query_string` is passed through as given (already validated).
-  Status ListImagesJson(const RequestContext& context, bool detail,
-                        const std::string& query_string, std::string* body);
-  Status CreateImage(const RequestContext& context, const nlohmann::json& image, Image* created);
+  Status GetImage(const RequestContext& context, const std::string& id, Image* image) override;
+  Status ListImagesJson(const RequestContext& context, bool detail, const std::string& query_string,
+                        std::string* body) override;
+  Status CreateImage(const RequestContext& context, const ImageChanges& image,
+                     Image* created) override;
   Status UpdateImage(const RequestContext& context, const std::string& id,
-                     const nlohmann::json& image, bool purge_properties,
-                     const std::optional<std::string>& from_state, Image* updated,
-                     std::optional<int64_t> storage_quota = std::nullopt);
-  Status DeleteImage(const RequestContext& context, const std::string& id, Image* deleted);
-  // Bytes the context's tenant holds or has reserved (user_storage_quota).
-  Status StorageUsage(const RequestContext& context, int64_t* bytes);
-  // Kills the uploads that gave no sign of life for stale_seconds (admin).
+                     const ImageChanges& changes, const ImageUpdate& how, Image* updated) override;
+  Status DeleteImage(const RequestContext& context, const std::string& id, Image* deleted) override;
+  Status StorageUsage(const RequestContext& context, int64_t* bytes) override;
   Status KillStaleUploads(const RequestContext& context, int64_t stale_seconds,
-                          std::vector<std::string>* killed);
+                          std::vector<std::string>* killed) override;
 
   Status ListMembers(const RequestContext& context, const std::string& id,
-                     std::vector<ImageMember>* members);
+                     std::vector<ImageMember>* members) override;
   Status ReplaceMembers(const RequestContext& context, const std::string& id,
-                        const std::vector<MembershipEntry>& entries);
+                        const std::vector<MembershipEntry>& entries) override;
   Status AddMember(const RequestContext& context, const std::string& id, const std::string& member,
-                   std::optional<bool> can_share);
+                   std::optional<bool> can_share) override;
   Status RemoveMember(const RequestContext& context, const std::string& id,
-                      const std::string& member);
+                      const std::string& member) override;
   Status SharedImages(const RequestContext& context, const std::string& member,
-                      std::vector<ImageMember>* shared);
+                      std::vector<ImageMember>* shared) override;
 
  private:
   struct Reply {

@@ -1,0 +1,66 @@
+// Internal to src/api: the v1 handlers and what they share.  The
+// controller routes; each handler reads one ApiCall and answers it through
+// the collaborators in V1Services (interfaces where a test stands in).
+#ifndef GLANCE_SRC_API_V1_HANDLERS_H_
+#define GLANCE_SRC_API_V1_HANDLERS_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "glance/api/api_options.h"
+#include "glance/api/external_source.h"
+#include "glance/api/http.h"
+#include "glance/api/upload_flow.h"
+#include "glance/common/request_context.h"
+#include "glance/common/router.h"
+#include "glance/registry/registry_api.h"
+#include "glance/store/filesystem_store.h"
+
+namespace glance::api {
+
+struct ApiCall {
+  const HttpRequest& request;
+  RequestContext context;
+  PathParams params;
+  HttpResponse* response;
+  std::string allow;  // for 405 answers
+};
+
+struct V1Services {
+  const ApiOptions& options;
+  RegistryApi& registry;
+  const FilesystemStore& store;
+  const ExternalSources& sources;
+  UploadFlow& uploads;
+};
+
+using V1Handler = Status (*)(const V1Services&, ApiCall&);
+
+// The public base URL for links (public_endpoint, else the request's).
+std::string BaseUrl(const ApiOptions& options, const HttpRequest& request);
+void SetJson(HttpResponse* response, int status, const nlohmann::json& body);
+
+// Images (image_handlers.cc, image_write_handlers.cc).
+Status ListIndex(const V1Services& v1, ApiCall& call);
+Status ListDetail(const V1Services& v1, ApiCall& call);
+Status ShowMeta(const V1Services& v1, ApiCall& call);
+Status Download(const V1Services& v1, ApiCall& call);
+Status CreateImage(const V1Services& v1, ApiCall& call);
+Status UpdateImage(const V1Services& v1, ApiCall& call);
+Status DeleteImage(const V1Services& v1, ApiCall& call);
+
+// Members (member_handlers.cc).
+Status ListMembers(const V1Services& v1, ApiCall& call);
+Status ReplaceMembers(const V1Services& v1, ApiCall& call);
+Status AddMember(const V1Services& v1, ApiCall& call);
+Status RemoveMember(const V1Services& v1, ApiCall& call);
+Status SharedImages(const V1Services& v1, ApiCall& call);
+
+// Shared by the image handlers.
+Status GetVisible(const V1Services& v1, ApiCall& call, Image* image);
+// The pre-flight's own checks of an upload (free space, quota).
+Status PreflightUpload(const V1Services& v1, const ApiCall& call, const ImageChanges& changes);
+
+}  // namespace glance::api
+
+#endif  // GLANCE_SRC_API_V1_HANDLERS_H_

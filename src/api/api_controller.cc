@@ -5,6 +5,7 @@
 
 #include "glance/api/preflight.h"
 #include "glance/api/upload_flow.h"
+#include "glance/common/auth_mode.h"
 #include "glance/common/healthcheck.h"
 #include "glance/common/http_error.h"
 #include "glance/common/logging.h"
@@ -35,7 +36,8 @@ class ApiController::Impl {
         store_(options_.datadir, options_.incoming_dir),
         sources_(options_.external_sources),
         uploads_(options_, &registry_, &store_, &sources_),
-        v1_{options_, registry_, store_, sources_, uploads_} {
+        v1_{options_, registry_, store_, sources_, uploads_},
+        auth_(MakeAuthenticator(options_.context)) {
     router_.Add("GET", "/", &ListIndex);
     router_.Add("GET", "/images", &ListIndex);
     router_.Add("POST", "/images", &CreateImage);
@@ -148,9 +150,7 @@ class ApiController::Impl {
                                     : Status::Ok();
     }
     auto header = [&call](const std::string& name) { return call.request.Header(name); };
-    std::string request_id = call.context.request_id;
-    Status s = BuildRequestContext(options_.context, header, &call.context);
-    call.context.request_id = request_id;
+    Status s = auth_->Authenticate(header, &call.context);
     if (!s.ok()) return s;
 
     auto match = router_.Find(call.request.method, v1_path);
@@ -177,6 +177,7 @@ class ApiController::Impl {
   ExternalSources sources_;
   mutable UploadFlow uploads_;
   V1Services v1_;
+  std::unique_ptr<Authenticator> auth_;
   Router<V1Handler> router_;
 };
 

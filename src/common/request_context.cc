@@ -1,5 +1,7 @@
 #include "glance/common/request_context.h"
 
+#include "glance/common/auth_mode.h"
+
 #include "glance/common/text.h"
 #include "glance/common/uuid.h"
 
@@ -55,12 +57,22 @@ Status BuildRequestContext(const ContextOptions& options, const HeaderLookup& he
                            RequestContext* context) {
   *context = RequestContext();
   context->request_id = ResolveRequestId(header("X-Openstack-Request-Id"));
+  if (options.mode == AuthMode::kNoAuth) return NoAuthMode().Authenticate(header, context);
+  return TrustedAuthMode(options).Authenticate(header, context);
+}
 
-  if (options.mode == AuthMode::kNoAuth) {
-    context->is_admin = true;
-    return Status::Ok();
-  }
+std::unique_ptr<Authenticator> MakeAuthenticator(const ContextOptions& options) {
+  if (options.mode == AuthMode::kNoAuth) return std::make_unique<NoAuthMode>();
+  return std::make_unique<TrustedAuthMode>(options);
+}
 
+Status NoAuthMode::Authenticate(const HeaderLookup&, RequestContext* context) const {
+  context->is_admin = true;
+  return Status::Ok();
+}
+
+Status TrustedAuthMode::Authenticate(const HeaderLookup& header, RequestContext* context) const {
+  const ContextOptions& options = options_;
   auto identity = header("X-Identity-Status");
   if (!identity || *identity != "Confirmed") {
     if (options.allow_anonymous_access) {

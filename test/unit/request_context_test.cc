@@ -1,4 +1,5 @@
 #include "glance/common/request_context.h"
+#include "glance/common/auth_mode.h"
 
 #include <boost/test/unit_test.hpp>
 #include <map>
@@ -145,3 +146,21 @@ BOOST_AUTO_TEST_CASE(request_ids) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// The auth mode as a module: one Authenticator per flavor, picked once.
+BOOST_AUTO_TEST_CASE(authenticator_per_flavor) {
+  ContextOptions noauth;
+  RequestContext admin;
+  BOOST_TEST(MakeAuthenticator(noauth)->Authenticate(Headers({{"X-Roles", "member"}}), &admin).ok());
+  BOOST_TEST(admin.is_admin);
+  BOOST_TEST(!admin.owner.has_value());
+  auto trusted = MakeAuthenticator(Trusted());
+  RequestContext nobody;
+  BOOST_TEST(trusted->Authenticate(Headers({}), &nobody).HttpStatus() == 401);
+  RequestContext member;
+  BOOST_TEST(trusted->Authenticate(Headers({{"X-Identity-Status", "Confirmed"}, {"X-Tenant-Id", "t9"},
+                                            {"X-Roles", "member"}}),
+                                   &member).ok());
+  BOOST_TEST(member.owner.value_or("") == "t9");
+  BOOST_TEST(!member.is_admin);
+}

@@ -561,9 +561,8 @@ class ApiController::Impl {
       return s;
     }
     auto lease = leases_.Hold(image->id, call.context.request_id);
-    int held = store_.HoldUpload(file);
+    UploadHold held = store_.HoldUpload(file);
     s = Ingest(call.context, image->id, file, meta.changes, image);
-    if (held >= 0) close(held);
     return s;
   }
 

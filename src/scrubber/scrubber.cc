@@ -198,6 +198,7 @@ void Scrubber::RemoveStaleUploads(std::time_t now, ScrubReport* report) {
   if (stat(options_.incoming_dir.c_str(), &st) != 0 && errno == ENOENT) return;
   std::vector<DirEntry> files;
   Status s = ListRegularFiles(options_.incoming_dir, &files);
+  FilesystemStore incoming(options_.datadir, options_.incoming_dir);
   if (!s.ok()) {
     ++report->errors;
     LogError(s.message());
@@ -207,7 +208,7 @@ void Scrubber::RemoveStaleUploads(std::time_t now, ScrubReport* report) {
     if (now - file.modified < options_.orphan_grace_seconds) continue;
     std::string path = options_.incoming_dir + "/" + file.name;
     // Old but held: a worker is still hashing it (or copying into it).
-    if (FilesystemStore::InUse(path)) continue;
+    if (incoming.InUse(path)) continue;
     if (unlink(path.c_str()) == 0) {
       ++report->stale_uploads;
       LogInfo("removed stale upload " + path);

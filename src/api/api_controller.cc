@@ -101,7 +101,8 @@ class ApiController::Impl {
   explicit Impl(ApiOptions options)
       : options_(std::move(options)),
         registry_(options_.registry),
-        store_(options_.datadir, options_.incoming_dir),
+        store_(std::make_unique<FilesystemStore>(options_.datadir, options_.incoming_dir,
+                                                 options_.data_location)),
         sources_(options_.external_sources),
         copies_(options_.external_sources.max_concurrent_copies),
         leases_(&registry_, options_.interrupted_upload_timeout,
@@ -147,7 +148,7 @@ class ApiController::Impl {
   // crashed) in the incoming directory: their images stay `saving` for
   // ever unless someone marks them killed.
   void RecoverOrphanCopies() const {
-    std::vector<std::string> orphans = store_.ClaimOrphanCopies();
+    std::vector<std::string> orphans = store_->ClaimOrphanCopies();
     if (orphans.empty()) return;
     RequestContext admin;
     admin.is_admin = true;
@@ -194,7 +195,7 @@ class ApiController::Impl {
     if (call.request.content_length) declared = *call.request.content_length;
     else if (changes.size && *changes.size) declared = **changes.size;
     // Free space first: it needs no registry round trip.
-    Status s = CheckFreeSpace(store_.incoming_dir(), declared);
+    Status s = CheckFreeSpace(store_->incoming_dir(), declared);
     if (!s.ok() || options_.user_storage_quota <= 0) return s;
     int64_t used = 0;
     s = registry_.StorageUsage(call.context, &used);
@@ -208,7 +209,7 @@ class ApiController::Impl {
   }
 
   void RemoveData(const std::string& id) const {
-    Status s = store_.Remove(id);
+    Status s = store_->Remove(id);
     if (!s.ok() && s.code() != Status::Code::kNotFound) {
       LogWarning("image " + id + ": its data could not be removed: " + s.message());
     }
@@ -394,14 +395,18 @@ class ApiController::Impl {
       return self.RedirectToSource(call, image, external->url, std::move(packed));
     }
     int64_t stored_size = 0;
-    s = self.store_.Size(image.id, &stored_size);
+    s = self.store_->Size(image.id, &stored_size);
     if (!s.ok()) {
       LogError("image " + image.id + " is active but its data is missing from the store");
       return Status::NotFound("Image data for " + image.id + " could not be found in the store.");
     }
+    ServeTarget target;
+    s = self.store_->Serve(image.id, &target);
+    if (!s.ok()) return s;
     call.response->SetHeader("X-Glance-Image-Headers",
                              packed.dump(-1, ' ', true, json::error_handler_t::replace));
-    call.response->SetHeader("X-Accel-Redirect", self.options_.data_location + image.id);
+    call.response->SetHeader("X-Accel-Redirect", target.redirect);
+    for (const auto& [name, value] : target.headers) call.response->SetHeader(name, value);
     return Status::Ok();
   }
 
@@ -523,7 +528,7 @@ class ApiController::Impl {
   }
 
   void Kill(const RequestContext& context, const std::string& id, const std::string& file) const {
-    store_.Discard(file);
+    store_->Discard(file);
     Image ignored;
     Status s = registry_.UpdateImage(context, id, json{{"status", "killed"}}, false,
                                      std::nullopt, &ignored);
@@ -533,7 +538,7 @@ class ApiController::Impl {
   // Turns nginx's body file into the image's data (spec §10).
   Status Upload(const Call& call, const ImageMetaHeaders& meta, Image* image) const {
     const std::string& file = call.request.body_file;
-    Status s = store_.CheckUpload(file);
+    Status s = store_->CheckUpload(file);
     if (!s.ok()) {
       LogError("upload for " + image->id + ": " + s.message() + " (" + file + ")");
       Kill(call.context, image->id, "");
@@ -551,7 +556,7 @@ class ApiController::Impl {
                               json{{"status", "saving"}, {"size", static_cast<int64_t>(received.st_size)}},
                               false, std::string("queued"), &saving, StorageQuota());
     if (!s.ok()) {
-      store_.Discard(file);
+      store_->Discard(file);
       if (s.code() == Status::Code::kConflict) return Status::Conflict("Attempt to upload duplicate image");
       if (s.code() == Status::Code::kTooLarge) {
         Kill(call.context, image->id, "");
@@ -561,7 +566,7 @@ class ApiController::Impl {
       return s;
     }
     auto lease = leases_.Hold(image->id, call.context.request_id);
-    UploadHold held = store_.HoldUpload(file);
+    UploadHold held = store_->HoldUpload(file);
     s = Ingest(call.context, image->id, file, meta.changes, image);
     return s;
   }
@@ -573,7 +578,7 @@ class ApiController::Impl {
   Status Ingest(const RequestContext& context, const std::string& id, const std::string& file,
                 const ImageChanges& declared, Image* image) const {
     ImageDigests digests;
-    Status s = store_.HashAndSync(file, &digests);
+    Status s = store_->HashAndSync(file, &digests);
     if (!s.ok()) {
       Kill(context, id, file);
       return s;
@@ -598,7 +603,7 @@ class ApiController::Impl {
                                      ") did not match. Setting image status to 'killed'.");
     }
     std::string location;
-    s = store_.Adopt(file, id, &location);
+    s = store_->Adopt(file, id, &location);
     if (!s.ok()) {
       Kill(context, id, file);
       return s;
@@ -609,7 +614,7 @@ class ApiController::Impl {
     s = registry_.UpdateImage(context, id, done, false, std::string("saving"), image, StorageQuota());
     if (!s.ok()) {
       // Deleted (or changed) while we hashed: its data must not stay behind.
-      store_.Remove(id);
+      store_->Remove(id);
       if (s.code() == Status::Code::kTooLarge) {
         Kill(context, id, "");
         return Status::TooLarge("Denying attempt to upload image because it exceeds the quota: " +
@@ -691,7 +696,7 @@ class ApiController::Impl {
     auto lease = leases_.Hold(id, request_id);
     int fd = -1;
     std::string file;
-    s = store_.NewCopyFile(id, &fd, &file);
+    s = store_->NewCopyFile(id, &fd, &file);
     if (!s.ok()) {
       Kill(context, id, "");
     } else {
@@ -886,7 +891,7 @@ class ApiController::Impl {
     s = self.registry_.DeleteImage(call.context, image.id, &deleted);
     if (!s.ok()) return s;
     if (!self.options_.delayed_delete || !has_data) {
-      Status removed = self.store_.Remove(image.id);
+      Status removed = self.store_->Remove(image.id);
       if (!removed.ok() && removed.code() != Status::Code::kNotFound) {
         LogWarning("image " + image.id + " deleted but its data stays: " + removed.message());
       }
@@ -1016,7 +1021,7 @@ class ApiController::Impl {
 
   ApiOptions options_;
   mutable RegistryClient registry_;
-  FilesystemStore store_;
+  std::unique_ptr<const Store> store_;
   ExternalSources sources_;
   mutable CopyRunner copies_;
   mutable UploadLeases leases_;

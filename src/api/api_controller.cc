@@ -11,6 +11,7 @@
 #include "glance/common/logging.h"
 #include "glance/common/router.h"
 #include "glance/registry/registry_client.h"
+#include "glance/store/filesystem_store.h"
 #include "v1_handlers.h"
 
 namespace glance::api {
@@ -33,10 +34,11 @@ class ApiController::Impl {
   explicit Impl(ApiOptions options)
       : options_(std::move(options)),
         registry_(options_.registry),
-        store_(options_.datadir, options_.incoming_dir),
+        store_(std::make_unique<FilesystemStore>(options_.datadir, options_.incoming_dir,
+                                                 options_.data_location)),
         sources_(options_.external_sources),
-        uploads_(options_, &registry_, &store_, &sources_),
-        v1_{options_, registry_, store_, sources_, uploads_},
+        uploads_(options_, &registry_, store_.get(), &sources_),
+        v1_{options_, registry_, *store_, sources_, uploads_},
         auth_(MakeAuthenticator(options_.context)) {
     router_.Add("GET", "/", &ListIndex);
     router_.Add("GET", "/images", &ListIndex);
@@ -173,7 +175,7 @@ class ApiController::Impl {
 
   ApiOptions options_;
   RegistryClient registry_;
-  FilesystemStore store_;
+  std::unique_ptr<const Store> store_;
   ExternalSources sources_;
   mutable UploadFlow uploads_;
   V1Services v1_;

@@ -129,9 +129,13 @@ Status Download(const V1Services& v1, ApiCall& call) {
     LogError("image " + image.id + " is active but its data is missing from the store");
     return Status::NotFound("Image data for " + image.id + " could not be found in the store.");
   }
+  ServeTarget target;
+  s = v1.store.Serve(image.id, &target);
+  if (!s.ok()) return s;
   call.response->SetHeader("X-Glance-Image-Headers",
                            packed.dump(-1, ' ', true, json::error_handler_t::replace));
-  call.response->SetHeader("X-Accel-Redirect", v1.options.data_location + image.id);
+  call.response->SetHeader("X-Accel-Redirect", target.redirect);
+  for (const auto& [name, value] : target.headers) call.response->SetHeader(name, value);
   return Status::Ok();
 }
 

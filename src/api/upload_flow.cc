@@ -17,7 +17,7 @@ std::string QuotaRefusal(const Status& s) {
 
 }  // namespace
 
-UploadFlow::UploadFlow(const ApiOptions& options, RegistryApi* registry, const FilesystemStore* store,
+UploadFlow::UploadFlow(const ApiOptions& options, RegistryApi* registry, const Store* store,
                        const ExternalSources* sources)
     : options_(options),
       registry_(registry),
@@ -105,10 +105,8 @@ Status UploadFlow::Upload(const RequestContext& context, const std::string& id,
     return s;
   }
   auto lease = leases_.Hold(id, context.request_id);
-  int held = store_->HoldUpload(file);
-  s = Ingest(context, id, file, declared, image);
-  if (held >= 0) close(held);
-  return s;
+  UploadHold held = store_->HoldUpload(file);
+  return Ingest(context, id, file, declared, image);
 }
 
 // Makes a complete file of the incoming directory the data of image `id`,

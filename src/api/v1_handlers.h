@@ -14,7 +14,7 @@
 #include "glance/common/request_context.h"
 #include "glance/common/router.h"
 #include "glance/registry/registry_api.h"
-#include "glance/store/filesystem_store.h"
+#include "glance/store/store.h"
 
 namespace glance::api {
 
@@ -29,7 +29,7 @@ struct ApiCall {
 struct V1Services {
   const ApiOptions& options;
   RegistryApi& registry;
-  const FilesystemStore& store;
+  const Store& store;
   const ExternalSources& sources;
   UploadFlow& uploads;
 };

@@ -1,13 +1,5 @@
 #include "glance/scrubber/scrubber.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <memory>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -16,7 +8,6 @@
 #include "glance/common/text.h"
 #include "glance/common/time_format.h"
 #include "glance/common/uuid.h"
-#include "glance/store/filesystem_store.h"
 
 namespace glance {
 
@@ -25,31 +16,6 @@ using nlohmann::json;
 namespace {
 
 constexpr int kPageSize = 500;
-
-struct DirEntry {
-  std::string name;
-  std::time_t modified;  // mtime: the last write
-  std::time_t settled;   // the later of mtime and ctime
-};
-
-// Regular files directly in `dir`.  A rename into the store keeps the
-// upload's mtime but sets ctime, so for the store the later of the two says
-// how long the file has been where it is; an upload still being written has
-// a fresh mtime.
-Status ListRegularFiles(const std::string& dir, std::vector<DirEntry>* files) {
-  struct CloseDir {
-    void operator()(DIR* d) const { closedir(d); }
-  };
-  std::unique_ptr<DIR, CloseDir> handle(opendir(dir.c_str()));
-  if (!handle) return Status::Unavailable("cannot read " + dir + ": " + std::strerror(errno));
-  while (dirent* entry = readdir(handle.get())) {
-    struct stat st {};
-    if (fstatat(dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-    if (!S_ISREG(st.st_mode)) continue;
-    files->push_back({entry->d_name, st.st_mtime, std::max(st.st_mtime, st.st_ctime)});
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -78,8 +44,8 @@ std::string ScrubReport::Summary() const {
          " stale uploads removed, " + std::to_string(errors) + " errors";
 }
 
-Scrubber::Scrubber(ScrubberOptions options)
-    : options_(std::move(options)), registry_(options_.registry) {
+Scrubber::Scrubber(ScrubberOptions options, const Store& store)
+    : options_(std::move(options)), store_(store), registry_(options_.registry) {
   admin_.is_admin = true;
   admin_.user = "glance-scrubber";
   admin_.request_id = "req-" + NewUuid();
@@ -99,7 +65,6 @@ Status Scrubber::Run(std::time_t now, ScrubReport* report) {
 }
 
 Status Scrubber::ScrubPendingImages(std::time_t now, ScrubReport* report) {
-  FilesystemStore store(options_.datadir, options_.incoming_dir);
   std::string marker;
   for (;;) {
     std::string query = "deleted=true&status=pending_delete&is_public=none&sort_key=id"
@@ -132,7 +97,7 @@ Status Scrubber::ScrubPendingImages(std::time_t now, ScrubReport* report) {
       }
       // Data first, status second: a crash in between leaves a
       // pending_delete image without data, which the next pass finishes.
-      Status removed = store.Remove(id);
+      Status removed = store_.Remove(id);
       if (!removed.ok() && removed.code() != Status::Code::kNotFound) {
         LogError("image " + id + ": cannot remove its data, will retry: " + removed.message());
         ++report->errors;
@@ -159,61 +124,59 @@ Status Scrubber::ScrubPendingImages(std::time_t now, ScrubReport* report) {
 }
 
 Status Scrubber::RemoveOrphanFiles(std::time_t now, ScrubReport* report) {
-  std::vector<DirEntry> files;
-  Status s = ListRegularFiles(options_.datadir, &files);
+  std::vector<StoredEntry> files;
+  Status s = store_.ListImages(&files);
   if (!s.ok()) return s;
-  FilesystemStore store(options_.datadir, options_.incoming_dir);
-  for (const DirEntry& file : files) {
-    // Files that are not named like an image were not written by us.
-    if (!IsUuidLike(file.name) || file.name != ToLower(file.name)) continue;
+  for (const StoredEntry& file : files) {
+    // The store lists only what it wrote for an image; an id is checked
+    // anyway before it goes to the registry.
+    if (!IsUuidLike(file.key)) continue;
     if (now - file.settled < options_.orphan_grace_seconds) continue;
     Image image;
-    Status found = registry_.GetImage(admin_, file.name, &image);
+    Status found = registry_.GetImage(admin_, file.key, &image);
     std::string why;
     if (found.code() == Status::Code::kNotFound) {
       why = "no image record";
     } else if (!found.ok()) {
-      return Status::Unavailable("cannot look up image " + file.name + ": " + found.message());
+      return Status::Unavailable("cannot look up image " + file.key + ": " + found.message());
     } else if (image.status == "deleted" || image.status == "killed") {
       why = "image is " + image.status;
     } else {
       continue;  // live, or pending_delete (scrub_time decides)
     }
-    Status removed = store.Remove(file.name);
+    Status removed = store_.Remove(file.key);
     if (removed.ok()) {
       ++report->orphan_files;
-      LogInfo("removed orphaned store file " + options_.datadir + "/" + file.name + " (" + why +
+      LogInfo("removed orphaned store file " + options_.datadir + "/" + file.key + " (" + why +
               ")");
     } else if (removed.code() != Status::Code::kNotFound) {
       ++report->errors;
-      LogError("cannot remove orphaned store file " + file.name + ": " + removed.message());
+      LogError("cannot remove orphaned store file " + file.key + ": " + removed.message());
     }
   }
   return Status::Ok();
 }
 
 void Scrubber::RemoveStaleUploads(std::time_t now, ScrubReport* report) {
-  // No incoming directory yet (nothing was ever uploaded) is not an error.
-  struct stat st {};
-  if (stat(options_.incoming_dir.c_str(), &st) != 0 && errno == ENOENT) return;
-  std::vector<DirEntry> files;
-  Status s = ListRegularFiles(options_.incoming_dir, &files);
+  std::vector<StoredEntry> uploads;
+  Status s = store_.ListUploads(&uploads);
   if (!s.ok()) {
     ++report->errors;
     LogError(s.message());
     return;
   }
-  for (const DirEntry& file : files) {
-    if (now - file.modified < options_.orphan_grace_seconds) continue;
-    std::string path = options_.incoming_dir + "/" + file.name;
+  for (const StoredEntry& upload : uploads) {
+    if (now - upload.modified < options_.orphan_grace_seconds) continue;
+    const std::string& path = upload.key;
     // Old but held: a worker is still hashing it (or copying into it).
-    if (FilesystemStore::InUse(path)) continue;
-    if (unlink(path.c_str()) == 0) {
+    if (store_.InUse(path)) continue;
+    Status removed = store_.Discard(path);
+    if (removed.ok()) {
       ++report->stale_uploads;
       LogInfo("removed stale upload " + path);
-    } else if (errno != ENOENT) {
+    } else if (removed.code() != Status::Code::kNotFound) {
       ++report->errors;
-      LogError("cannot remove stale upload " + path + ": " + std::strerror(errno));
+      LogError("cannot remove stale upload " + path + ": " + removed.message());
     }
   }
 }

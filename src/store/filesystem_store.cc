@@ -8,12 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <future>
 #include <memory>
 #include <vector>
 
+#include "glance/common/text.h"
 #include "glance/common/uuid.h"
 
 namespace glance {
@@ -89,10 +91,56 @@ Status SyncDirectory(const std::string& dir) {
   return Status::Ok();
 }
 
+// Regular files directly in `dir`.  A rename into the store keeps the
+// upload's mtime but sets ctime, so for the store the later of the two says
+// how long the file has been where it is; an upload still being written has
+// a fresh mtime.
+Status ListRegularFiles(const std::string& dir, bool (*wanted)(const std::string& name),
+                        const std::string& key_prefix, std::vector<StoredEntry>* files) {
+  struct CloseDir {
+    void operator()(DIR* d) const { closedir(d); }
+  };
+  std::unique_ptr<DIR, CloseDir> handle(opendir(dir.c_str()));
+  if (!handle) return Status::Unavailable("cannot read " + dir + ": " + std::strerror(errno));
+  while (dirent* entry = readdir(handle.get())) {
+    std::string name = entry->d_name;
+    if (!wanted(name)) continue;
+    struct stat st {};
+    if (fstatat(dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(st.st_mode)) continue;
+    files->push_back({key_prefix + name, st.st_mtime, std::max(st.st_mtime, st.st_ctime)});
+  }
+  return Status::Ok();
+}
+
+// kInvalidArgument unless `path` names a regular file directly inside
+// `incoming_dir`; kNotFound when nothing is there.
+Status CheckIncomingFile(const std::string& incoming_dir, const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos || path.substr(0, slash) != incoming_dir ||
+      path.find("/../") != std::string::npos || path.find('\0') != std::string::npos) {
+    return Status::InvalidArgument("upload file is outside the incoming directory");
+  }
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0 && errno == ENOENT) {
+    return Status::NotFound("upload file is missing");
+  }
+  if (!S_ISREG(st.st_mode)) return Status::InvalidArgument("upload file is missing");
+  return Status::Ok();
+}
+
+// Files not named like an image (in lower case) were not written by us.
+bool NamedLikeImage(const std::string& name) { return IsUuidLike(name) && name == ToLower(name); }
+bool AnyName(const std::string&) { return true; }
+
 }  // namespace
 
-FilesystemStore::FilesystemStore(std::string datadir, std::string incoming_dir, int file_mode)
-    : datadir_(std::move(datadir)), incoming_dir_(std::move(incoming_dir)), file_mode_(file_mode) {
+FilesystemStore::FilesystemStore(std::string datadir, std::string incoming_dir,
+                                 std::string serve_location, int file_mode)
+    : datadir_(std::move(datadir)),
+      incoming_dir_(std::move(incoming_dir)),
+      serve_location_(std::move(serve_location)),
+      file_mode_(file_mode) {
   while (datadir_.size() > 1 && datadir_.back() == '/') datadir_.pop_back();
   while (incoming_dir_.size() > 1 && incoming_dir_.back() == '/') incoming_dir_.pop_back();
 }
@@ -110,16 +158,9 @@ Status FilesystemStore::Prepare() const {
 }
 
 Status FilesystemStore::CheckUpload(const std::string& path) const {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos || path.substr(0, slash) != incoming_dir_ ||
-      path.find("/../") != std::string::npos || path.find('\0') != std::string::npos) {
-    return Status::InvalidArgument("upload file is outside the incoming directory");
-  }
-  struct stat st {};
-  if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return Status::InvalidArgument("upload file is missing");
-  }
-  return Status::Ok();
+  Status s = CheckIncomingFile(incoming_dir_, path);
+  if (s.code() == Status::Code::kNotFound) return Status::InvalidArgument(s.message());
+  return s;
 }
 
 Status FilesystemStore::HashAndSync(const std::string& path, ImageDigests* digests) const {
@@ -229,21 +270,43 @@ std::vector<std::string> FilesystemStore::ClaimOrphanCopies() const {
   return ids;
 }
 
-int FilesystemStore::HoldUpload(const std::string& upload_path) const {
-  if (!CheckUpload(upload_path).ok()) return -1;
+UploadHold FilesystemStore::HoldUpload(const std::string& upload_path) const {
+  if (!CheckUpload(upload_path).ok()) return UploadHold();
   int fd = open(upload_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd >= 0) flock(fd, LOCK_SH);
-  return fd;
+  return UploadHold(fd);
 }
 
-bool FilesystemStore::InUse(const std::string& path) {
+bool FilesystemStore::InUse(const std::string& path) const {
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (fd.get() < 0) return false;  // cannot tell (not ours to read): not known in use
   return flock(fd.get(), LOCK_EX | LOCK_NB) != 0;
 }
 
-void FilesystemStore::Discard(const std::string& upload_path) const {
-  if (CheckUpload(upload_path).ok()) unlink(upload_path.c_str());
+Status FilesystemStore::Discard(const std::string& upload_path) const {
+  Status s = CheckIncomingFile(incoming_dir_, upload_path);
+  if (!s.ok()) return s;
+  if (unlink(upload_path.c_str()) == 0) return Status::Ok();
+  if (errno == ENOENT) return Status::NotFound("upload file is missing");
+  return Status::Unavailable(std::strerror(errno));
+}
+
+Status FilesystemStore::ListUploads(std::vector<StoredEntry>* uploads) const {
+  // No incoming directory yet (nothing was ever uploaded) is not an error.
+  struct stat st {};
+  if (stat(incoming_dir_.c_str(), &st) != 0 && errno == ENOENT) return Status::Ok();
+  return ListRegularFiles(incoming_dir_, AnyName, incoming_dir_ + "/", uploads);
+}
+
+Status FilesystemStore::Serve(const std::string& id, ServeTarget* target) const {
+  if (!IsUuidLike(id)) return Status::NotFound("no such image data");
+  target->redirect = serve_location_ + id;
+  target->headers.clear();
+  return Status::Ok();
+}
+
+Status FilesystemStore::ListImages(std::vector<StoredEntry>* images) const {
+  return ListRegularFiles(datadir_, NamedLikeImage, "", images);
 }
 
 }  // namespace glance

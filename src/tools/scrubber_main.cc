@@ -6,6 +6,7 @@
 #include "glance/common/logging.h"
 #include "glance/common/program.h"
 #include "glance/scrubber/scrubber.h"
+#include "glance/store/filesystem_store.h"
 
 int main(int argc, char** argv) {
   using namespace glance;
@@ -40,7 +41,8 @@ int main(int argc, char** argv) {
     LogInfo("delayed_delete is off: no new pending_delete images will appear; scrubbing what "
             "is left and the store's leftovers");
   }
-  Scrubber scrubber(options);
+  FilesystemStore store(options.datadir, options.incoming_dir);
+  Scrubber scrubber(options, store);
   ScrubReport report;
   Status s = scrubber.Run(std::time(nullptr), &report);
   if (!s.ok()) {

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cctype>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 
@@ -24,6 +26,8 @@ struct TempStore {
     BOOST_REQUIRE(store.Prepare().ok());
   }
   ~TempStore() { fs::remove_all(root); }
+  // What the api and the scrubber see.
+  const Store& api() const { return store; }
   std::string Upload(const std::string& content) {
     fs::path path = fs::path(store.incoming_dir()) / ("000000" + NewUuid().substr(0, 4));
     std::ofstream(path, std::ios::binary) << content;
@@ -108,6 +112,98 @@ BOOST_AUTO_TEST_CASE(copy_files_are_claimed_only_once_their_holder_is_gone) {
   BOOST_TEST(t.store.ClaimOrphanCopies().empty());
   BOOST_TEST(fs::exists(upload));
   BOOST_TEST(t.store.NewCopyFile("../x", &fd, &path).HttpStatus() == 400);
+}
+
+BOOST_AUTO_TEST_CASE(serves_image_data_through_the_internal_location) {
+  TempStore t;
+  const Store& store = t.api();
+  std::string id = NewUuid();
+  std::string location;
+  BOOST_REQUIRE(store.Adopt(t.Upload("data"), id, &location).ok());
+  ServeTarget target;
+  target.headers.push_back({"stale", "header"});
+  BOOST_TEST(store.Serve(id, &target).ok());
+  BOOST_TEST(target.redirect == "/_glance_image_data/" + id);
+  BOOST_TEST(target.headers.empty());
+  BOOST_TEST(store.Serve("../x", &target).HttpStatus() == 404);
+
+  FilesystemStore elsewhere(t.store.datadir(), t.store.incoming_dir(), "/_other/");
+  BOOST_TEST(static_cast<const Store&>(elsewhere).Serve(id, &target).ok());
+  BOOST_TEST(target.redirect == "/_other/" + id);
+}
+
+BOOST_AUTO_TEST_CASE(settles_removes_and_lists_image_data_through_the_interface) {
+  TempStore t;
+  const Store& store = t.api();
+  std::string id = NewUuid();
+  std::string upload = t.Upload("hello");
+  BOOST_TEST(store.CheckUpload(upload).ok());
+  ImageDigests digests;
+  BOOST_TEST(store.HashAndSync(upload, &digests).ok());
+  BOOST_TEST(digests.md5 == "5d41402abc4b2a76b9719d911017c592");
+  std::string location;
+  BOOST_TEST(!store.Exists(id));
+  BOOST_TEST(store.Adopt(upload, id, &location).ok());
+  BOOST_TEST(store.Exists(id));
+  BOOST_TEST(store.incoming_dir() == t.store.incoming_dir());
+
+  // Only files named like an image, in lower case, are the store's.
+  std::ofstream(t.store.datadir() + "/notes.txt") << "x";
+  std::string upper = NewUuid();
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::ofstream(t.store.datadir() + "/" + upper) << "x";
+  std::vector<StoredEntry> images;
+  BOOST_TEST(store.ListImages(&images).ok());
+  BOOST_TEST_REQUIRE(images.size() == 1u);
+  BOOST_TEST(images[0].key == id);
+  BOOST_TEST(images[0].settled >= images[0].modified);
+  BOOST_TEST(images[0].settled >= std::time(nullptr) - 60);
+
+  BOOST_TEST(store.Remove(id).ok());
+  BOOST_TEST(!store.Exists(id));
+  BOOST_TEST(store.Remove(id).HttpStatus() == 404);
+  images.clear();
+  BOOST_TEST(store.ListImages(&images).ok());
+  BOOST_TEST(images.empty());
+}
+
+BOOST_AUTO_TEST_CASE(held_uploads_are_in_use_and_discarded_only_once) {
+  TempStore t;
+  const Store& store = t.api();
+  std::string upload = t.Upload("body");
+  BOOST_TEST(!store.InUse(upload));
+  {
+    UploadHold hold = store.HoldUpload(upload);
+    BOOST_TEST(hold.held());
+    BOOST_TEST(store.InUse(upload));
+    UploadHold moved = std::move(hold);
+    BOOST_TEST(!hold.held());
+    BOOST_TEST(store.InUse(upload));
+  }
+  BOOST_TEST(!store.InUse(upload));
+  BOOST_TEST(!store.HoldUpload("/etc/passwd").held());
+  BOOST_TEST(!store.HoldUpload(t.store.incoming_dir() + "/missing").held());
+
+  std::vector<StoredEntry> uploads;
+  BOOST_TEST(store.ListUploads(&uploads).ok());
+  BOOST_TEST_REQUIRE(uploads.size() == 1u);
+  BOOST_TEST(uploads[0].key == upload);
+
+  BOOST_TEST(store.Discard(upload).ok());
+  BOOST_TEST(!fs::exists(upload));
+  BOOST_TEST(store.Discard(upload).HttpStatus() == 404);
+  BOOST_TEST(store.Discard("/etc/passwd").HttpStatus() == 400);
+  BOOST_TEST(store.Discard("").HttpStatus() == 400);
+}
+
+BOOST_AUTO_TEST_CASE(a_missing_incoming_area_holds_no_uploads) {
+  fs::path root = fs::temp_directory_path() / ("glance-store-" + NewUuid());
+  FilesystemStore store((root / "images").string(), (root / "incoming").string());
+  std::vector<StoredEntry> uploads;
+  BOOST_TEST(static_cast<const Store&>(store).ListUploads(&uploads).ok());
+  BOOST_TEST(uploads.empty());
+  std::vector<StoredEntry> images;
+  BOOST_TEST(store.ListImages(&images).HttpStatus() == 503);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

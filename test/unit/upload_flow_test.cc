@@ -3,6 +3,7 @@
 // upload makes, in which order, and what is left in the store after each
 // way it can end.
 #include "glance/api/upload_flow.h"
+#include "glance/store/filesystem_store.h"
 
 #include <boost/test/unit_test.hpp>
 #include <filesystem>

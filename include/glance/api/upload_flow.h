@@ -20,13 +20,13 @@
 #include "glance/api/external_source.h"
 #include "glance/api/upload_leases.h"
 #include "glance/registry/registry_api.h"
-#include "glance/store/filesystem_store.h"
+#include "glance/store/store.h"
 
 namespace glance::api {
 
 class UploadFlow {
  public:
-  UploadFlow(const ApiOptions& options, RegistryApi* registry, const FilesystemStore* store,
+  UploadFlow(const ApiOptions& options, RegistryApi* registry, const Store* store,
              const ExternalSources* sources);
 
   // Per worker process (after fork): the lease thread, and the copies of
@@ -66,7 +66,7 @@ class UploadFlow {
 
   const ApiOptions& options_;
   RegistryApi* registry_;
-  const FilesystemStore* store_;
+  const Store* store_;
   const ExternalSources* sources_;
   CopyRunner copies_;
   UploadLeases leases_;

@@ -1,16 +1,17 @@
 // Scrubber: the clean-up half of delayed delete (spec §12) plus the
-// leftovers a crash can leave in the filesystem store.
+// leftovers a crash can leave in the store (any Store, store.h: the
+// program hands it the FilesystemStore, a test may hand it another).
 //
 // One pass (Scrubber::Run) does three things:
 //   1. pending_delete images whose deleted_at is at least `scrub_time`
-//      seconds old: their data file is removed, then their status moves to
+//      seconds old: their data is removed, then their status moves to
 //      `deleted` with a compare-and-set (from_state = pending_delete).
-//   2. store files named like an image id that no live record owns (no
-//      record, or the record is deleted or killed), unchanged for
-//      `orphan_grace_seconds`, are removed.
-//   3. upload temp files in the incoming directory unchanged for
-//      `orphan_grace_seconds` (an upload nginx wrote but no worker adopted)
-//      are removed.
+//   2. data the store holds (Store::ListImages) that no live record owns
+//      (no record, or the record is deleted or killed), settled for
+//      `orphan_grace_seconds`, is removed.
+//   3. uploads in the incoming area unchanged for `orphan_grace_seconds`
+//      (an upload nginx wrote but no worker adopted) and not in use
+//      (Store::InUse) are removed.
 //
 // It talks to glance-registry as an admin, never to the database: the
 // registry owns the database (DESIGN.md), so the scrubber needs no
@@ -33,6 +34,7 @@
 #include "glance/common/config.h"
 #include "glance/common/status.h"
 #include "glance/registry/registry_client.h"
+#include "glance/store/store.h"
 
 namespace glance {
 
@@ -46,8 +48,9 @@ struct ScrubberOptions {
 
   // Reads glance-api.conf's names: registry_*, admin_role, delayed_delete,
   // scrub_time, scrubber_orphan_grace_time, [glance_store]
-  // filesystem_store_datadir / filesystem_store_incoming_dir.  Throws
-  // ConfigError on a negative time.
+  // filesystem_store_datadir / filesystem_store_incoming_dir (for the
+  // program to build the store with).  Throws ConfigError on a negative
+  // time.
   static ScrubberOptions FromConfig(const Config& config);
 };
 
@@ -55,8 +58,8 @@ struct ScrubReport {
   int scrubbed = 0;            // pending_delete -> deleted by this pass
   int taken_by_other = 0;      // another scrubber changed the status first
   int waiting = 0;             // pending_delete, scrub_time not yet over
-  int orphan_files = 0;        // store files removed
-  int stale_uploads = 0;       // incoming temp files removed
+  int orphan_files = 0;        // orphaned image data removed
+  int stale_uploads = 0;       // stale uploads removed
   int errors = 0;              // failures (each logged); retried next pass
 
   std::string Summary() const;
@@ -64,7 +67,8 @@ struct ScrubReport {
 
 class Scrubber {
  public:
-  explicit Scrubber(ScrubberOptions options);
+  // `store` must outlive the scrubber.
+  Scrubber(ScrubberOptions options, const Store& store);
 
   // One pass at time `now` (seconds since the epoch).  Fails only when the
   // registry cannot be asked for the pending images; partial failures are
@@ -77,6 +81,7 @@ class Scrubber {
   void RemoveStaleUploads(std::time_t now, ScrubReport* report);
 
   ScrubberOptions options_;
+  const Store& store_;
   RegistryClient registry_;
   RequestContext admin_;
 };

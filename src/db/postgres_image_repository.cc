@@ -70,7 +70,8 @@ std::string JsonColumn(ListShape shape) {
       " WHERE p.image_id = i.id AND NOT p.deleted)";
   if (shape == ListShape::kDetailWithoutLocations) return "json_build_object(" + detail + ")";
   // json_build_object takes at most 100 arguments: the registry-only keys
-  // are merged in with a second object.
+  // are merged in with a second object.  'location' is ActiveLocation()
+  // (glance/image/image.h) in SQL: the first active location by id.
   return "(jsonb_build_object(" + detail +
          ") || jsonb_build_object("
          "'os_hash_algo', i.os_hash_algo, 'os_hash_value', i.os_hash_value, "

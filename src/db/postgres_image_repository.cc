@@ -5,10 +5,11 @@
 
 #include "glance/common/text.h"
 #include "glance/common/uuid.h"
+#include "glance/db/database_url.h"
 #include "glance/db/image_repository.h"
 #include "glance/db/list_sql.h"
 #include <algorithm>
-#include "glance/db/session_pool.h"
+#include "session_pool.h"
 #include "sql_exec.h"
 #include "upload_accounting.h"
 

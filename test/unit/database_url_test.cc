@@ -2,7 +2,7 @@
 // keyword form.
 #include <boost/test/unit_test.hpp>
 
-#include "glance/db/session_pool.h"
+#include "glance/db/database_url.h"
 
 using namespace glance;
 

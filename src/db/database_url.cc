@@ -1,9 +1,11 @@
-// ToLibpqConnectionString: the [database] connection URL as libpq keywords.
+// ToLibpqConnectionString: the [database] connection URL, parsed by libpq
+// itself (PQconninfoParse), as libpq keywords.
 #include "glance/db/database_url.h"
 
-#include <optional>
-#include <utility>
-#include <vector>
+#include <libpq-fe.h>
+
+#include <memory>
+#include <string_view>
 
 #include "glance/common/text.h"
 
@@ -23,6 +25,54 @@ std::string LibpqValue(const std::string& value) {
   return quoted + "'";
 }
 
+// SQLAlchemy ends the user info at the last '@' before the host, libpq at
+// the first: a password may hold '@' unescaped.  Every other '@' is
+// %-escaped, which libpq decodes back in every part of the URI.
+std::string EscapeInnerAts(const std::string& rest) {
+  size_t authority_end = rest.find_first_of("/?");  // npos: all of it
+  size_t last_at = authority_end == 0 ? std::string::npos : rest.rfind('@', authority_end - 1);
+  std::string out;
+  for (size_t k = 0; k < rest.size(); ++k) {
+    if (rest[k] == '@' && k != last_at) out += "%40";
+    else out += rest[k];
+  }
+  return out;
+}
+
+// libpq's messages quote the URI, which may hold a password: only what
+// went wrong is kept.  (Untranslated: the programs never call setlocale.)
+std::string WhyUnparsable(std::string_view libpq_error) {
+  struct Known {
+    const char* prefix;
+    const char* why;
+  };
+  static constexpr Known kKnown[] = {
+      {"invalid percent-encoded token", "malformed %-escape"},
+      {"forbidden value %00", "malformed %-escape"},
+      {"end of string reached when looking for matching", "unclosed '[' in the host"},
+      {"IPv6 host address may not be empty", "empty IPv6 address"},
+      {"unexpected character", "unexpected text after the IPv6 address"},
+      {"missing key/value separator", "query parameter without a value"},
+      {"extra key/value separator", "query parameter with two '='"},
+      {"invalid URI query parameter", "unknown query parameter"},
+  };
+  for (const Known& known : kKnown) {
+    if (libpq_error.starts_with(known.prefix)) return known.why;
+  }
+  return "libpq cannot parse it";
+}
+
+// A port, or the comma-separated ports of several hosts.
+bool PortIsNumeric(std::string_view port) {
+  while (true) {
+    size_t comma = port.find(',');
+    std::string_view one = port.substr(0, comma);
+    if (!one.empty() && !ParseInt64(one)) return false;
+    if (comma == std::string_view::npos) return true;
+    port.remove_prefix(comma + 1);
+  }
+}
+
 }  // namespace
 
 Status ToLibpqConnectionString(const std::string& url, std::string* libpq) {
@@ -37,66 +87,40 @@ Status ToLibpqConnectionString(const std::string& url, std::string* libpq) {
     return Status::InvalidArgument("[database] connection scheme '" + scheme +
                                    "' is not supported: only postgresql:// is");
   }
-  // The URL may hold a password: errors name the problem, not the text.
   auto bad = [](const std::string& why) {
     return Status::InvalidArgument("[database] connection is not a valid URL: " + why);
   };
-  std::string rest = url.substr(scheme_end + 3);
-  std::string query;
-  if (size_t q = rest.find('?'); q != std::string::npos) {
-    query = rest.substr(q + 1);
-    rest.resize(q);
+  std::string uri = "postgresql://" + EscapeInnerAts(url.substr(scheme_end + 3));
+  char* error = nullptr;
+  std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+      PQconninfoParse(uri.c_str(), &error), &PQconninfoFree);
+  if (!options) {
+    std::string why = error ? WhyUnparsable(error) : "out of memory";
+    PQfreemem(error);
+    return bad(why);
   }
-  std::string path;
-  if (size_t slash = rest.find('/'); slash != std::string::npos) {
-    path = rest.substr(slash + 1);
-    rest.resize(slash);
-  }
-  // The password may contain '@': the host part follows the last one.
-  std::string userinfo, hostport = rest;
-  if (size_t at = rest.rfind('@'); at != std::string::npos) {
-    userinfo = rest.substr(0, at);
-    hostport = rest.substr(at + 1);
-  }
-  std::vector<std::pair<std::string, std::string>> keywords;
-  auto add = [&](const std::string& key, const std::string& raw) -> bool {
-    if (raw.empty()) return true;
-    std::optional<std::string> value = UrlDecode(raw, false);
-    if (!value) return false;
-    keywords.emplace_back(key, *value);
-    return true;
-  };
-  std::string host = hostport, port;
-  if (!hostport.empty() && hostport.front() == '[') {  // [IPv6]:port
-    size_t close = hostport.find(']');
-    if (close == std::string::npos) return bad("unclosed '[' in the host");
-    host = hostport.substr(1, close - 1);
-    if (close + 1 < hostport.size()) {
-      if (hostport[close + 1] != ':') return bad("unexpected text after the IPv6 address");
-      port = hostport.substr(close + 2);
+  // host, port, user, password, dbname first (a URL's order), then any
+  // other keyword in libpq's order.
+  static constexpr std::string_view kFirst[] = {"host", "port", "user", "password", "dbname"};
+  auto value_of = [&](std::string_view keyword) -> const char* {
+    for (const PQconninfoOption* o = options.get(); o->keyword; ++o) {
+      if (keyword == o->keyword) return o->val;
     }
-  } else if (size_t colon = hostport.rfind(':'); colon != std::string::npos) {
-    host = hostport.substr(0, colon);
-    port = hostport.substr(colon + 1);
-  }
-  if (!port.empty() && !ParseInt64(port)) return bad("the port is not a number");
-  std::string user = userinfo, password;
-  if (size_t colon = userinfo.find(':'); colon != std::string::npos) {
-    user = userinfo.substr(0, colon);
-    password = userinfo.substr(colon + 1);
-  }
-  if (!add("host", host) || !add("port", port) || !add("user", user) ||
-      !add("password", password) || !add("dbname", path)) {
-    return bad("malformed %-escape");
-  }
-  for (const std::string& pair : SplitAndTrim(query, '&')) {
-    size_t eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0) return bad("query parameter without a value");
-    if (!add(pair.substr(0, eq), pair.substr(eq + 1))) return bad("malformed %-escape");
+    return nullptr;
+  };
+  if (const char* port = value_of("port"); port && !PortIsNumeric(port)) {
+    return bad("the port is not a number");
   }
   libpq->clear();
-  for (const auto& [key, value] : keywords) {
-    *libpq += (libpq->empty() ? "" : " ") + key + "=" + LibpqValue(value);
+  auto add = [&](std::string_view keyword, const char* value) {
+    if (!value || !*value) return;  // "?host=" sets nothing, as an absent host
+    *libpq += (libpq->empty() ? "" : " ") + std::string(keyword) + "=" + LibpqValue(value);
+  };
+  for (std::string_view keyword : kFirst) add(keyword, value_of(keyword));
+  for (const PQconninfoOption* o = options.get(); o->keyword; ++o) {
+    bool first = false;
+    for (std::string_view keyword : kFirst) first = first || keyword == o->keyword;
+    if (!first) add(o->keyword, o->val);
   }
   return Status::Ok();
 }

@@ -31,6 +31,7 @@ using db::LoadLiveVisible;
 using db::LoadVisible;
 using db::LockMutable;
 using db::LockSharable;
+using db::WriteLocked;
 using db::NotFound;
 using db::ReadOnly;
 
@@ -109,16 +110,14 @@ class PostgresImageRepository : public ImageRepository {
                 const ImageChanges& changes, bool purge_properties,
                 const std::optional<std::string>& from_state, std::optional<int64_t> storage_quota,
                 Image* image) override {
-    if (context.read_only) return ReadOnly();
-    if (!IsUuidLike(id)) return NotFound(id);
     bool sized = changes.size && *changes.size && **changes.size > 0;
     bool counts = storage_quota && *storage_quota > 0 && sized;
-    return pool_->Run([&](DbSession& s) {
-      soci::transaction tx(s.sql);
-      if (counts) db::LockOwnerQuota(s, context.owner);
-      Image current;
-      Status found = LockMutable(s, context, ToLower(id), &current);
-      if (!found.ok()) return found;
+    auto lock = [&](DbSession& s, const RequestContext& c, const std::string& lower_id,
+                    Image* current) {
+      if (counts) db::LockOwnerQuota(s, c.owner);  // before any row lock
+      return LockMutable(s, c, lower_id, current);
+    };
+    auto update = [&](DbSession& s, const Image& current) {
       if (changes.id && *changes.id != current.id) {
         return Status::Forbidden("Forbidden to modify 'id' of image.");
       }
@@ -151,19 +150,15 @@ class PostgresImageRepository : public ImageRepository {
         if (*changes.location) ReplaceLocation(s, current.id, **changes.location);
         else DeleteLocations(s, current.id);
       }
-      tx.commit();
+      return Status::Ok();
+    };
+    return WriteLocked(*pool_, context, id, lock, update, [&](DbSession& s, const Image& current) {
       return LoadVisible(s, context, current.id, image);
     });
   }
 
   Status Delete(const RequestContext& context, const std::string& id, Image* image) override {
-    if (context.read_only) return ReadOnly();
-    if (!IsUuidLike(id)) return NotFound(id);
-    return pool_->Run([&](DbSession& s) {
-      soci::transaction tx(s.sql);
-      Image current;
-      Status found = LockMutable(s, context, ToLower(id), &current);
-      if (!found.ok()) return found;
+    auto soft_delete = [&](DbSession& s, const Image& current) {
       if (current.deleted) return NotFound(id);
       // pending_delete (delayed delete) is kept so the scrubber finds it.
       std::string status = current.status == "pending_delete" ? "pending_delete" : "deleted";
@@ -178,11 +173,14 @@ class PostgresImageRepository : public ImageRepository {
                          ", updated_at = " + kNow + " WHERE image_id = :p0 AND NOT deleted",
                      {current.id});
       }
-      tx.commit();
-      RequestContext admin = context;
-      admin.is_admin = true;  // the deleted row is shown to its deleter
-      return LoadVisible(s, admin, current.id, image);
-    });
+      return Status::Ok();
+    };
+    return WriteLocked(*pool_, context, id, LockMutable, soft_delete,
+                       [&](DbSession& s, const Image& current) {
+                         RequestContext admin = context;
+                         admin.is_admin = true;  // the deleted row is shown to its deleter
+                         return LoadVisible(s, admin, current.id, image);
+                       });
   }
 
   Status StorageUsage(const RequestContext& context, int64_t* bytes) override {
@@ -215,13 +213,7 @@ class PostgresImageRepository : public ImageRepository {
 
   Status ReplaceMembers(const RequestContext& context, const std::string& image_id,
                         const std::vector<MembershipEntry>& entries) override {
-    if (context.read_only) return ReadOnly();
-    if (!IsUuidLike(image_id)) return NotFound(image_id);
-    return pool_->Run([&](DbSession& s) {
-      soci::transaction tx(s.sql);
-      Image image;
-      Status ok = LockSharable(s, context, ToLower(image_id), &image);
-      if (!ok.ok()) return ok;
+    return WriteLocked(*pool_, context, image_id, LockSharable, [&](DbSession& s, const Image& image) {
       std::vector<ImageMember> existing = LoadMembers(s, image.id);
       // Later entries for the same member win, as a dict would in upstream.
       std::vector<MembershipEntry> wanted;
@@ -241,39 +233,24 @@ class PostgresImageRepository : public ImageRepository {
         if (!keep) SoftDeleteMember(s, image.id, member.member);
       }
       for (const auto& w : wanted) UpsertMember(s, image.id, w.member, w.can_share);
-      tx.commit();
       return Status::Ok();
     });
   }
 
   Status AddMember(const RequestContext& context, const std::string& image_id,
                    const std::string& member, std::optional<bool> can_share) override {
-    if (context.read_only) return ReadOnly();
-    if (!IsUuidLike(image_id)) return NotFound(image_id);
-    return pool_->Run([&](DbSession& s) {
-      soci::transaction tx(s.sql);
-      Image image;
-      Status ok = LockSharable(s, context, ToLower(image_id), &image);
-      if (!ok.ok()) return ok;
+    return WriteLocked(*pool_, context, image_id, LockSharable, [&](DbSession& s, const Image& image) {
       UpsertMember(s, image.id, member, can_share);
-      tx.commit();
       return Status::Ok();
     });
   }
 
   Status RemoveMember(const RequestContext& context, const std::string& image_id,
                       const std::string& member) override {
-    if (context.read_only) return ReadOnly();
-    if (!IsUuidLike(image_id)) return NotFound(image_id);
-    return pool_->Run([&](DbSession& s) {
-      soci::transaction tx(s.sql);
-      Image image;
-      Status ok = LockSharable(s, context, ToLower(image_id), &image);
-      if (!ok.ok()) return ok;
+    return WriteLocked(*pool_, context, image_id, LockSharable, [&](DbSession& s, const Image& image) {
       if (SoftDeleteMember(s, image.id, member) == 0) {
         return Status::NotFound("Membership could not be found.");
       }
-      tx.commit();
       return Status::Ok();
     });
   }

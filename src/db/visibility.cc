@@ -1,7 +1,10 @@
-// Visibility: who may see, change and share an image, and the row loads and locks that apply it.
+// Visibility rules and the loads, row locks and locked writes that apply them.
 #include "visibility.h"
 
+#include <soci/soci.h>
+
 #include "glance/common/text.h"
+#include "glance/common/uuid.h"
 #include "image_rows.h"
 
 namespace glance::db {
@@ -106,6 +109,23 @@ Status LockSharable(DbSession& s, const RequestContext& context, const std::stri
     return Status::Ok();
   }
   return Status::Forbidden("You are not permitted to share this image.");
+}
+
+Status WriteLocked(SessionPool& pool, const RequestContext& context, const std::string& id,
+                   const RowLock& lock, const LockedWork& work, const LockedWork& then) {
+  if (context.read_only) return ReadOnly();
+  if (!IsUuidLike(id)) return NotFound(id);
+  return pool.Run([&](DbSession& s) {
+    Image locked;
+    {
+      soci::transaction tx(s.sql);
+      Status done = lock(s, context, ToLower(id), &locked);
+      if (done.ok()) done = work(s, locked);
+      if (!done.ok()) return done;  // the transaction rolls back
+      tx.commit();
+    }
+    return then ? then(s, locked) : Status::Ok();
+  });
 }
 
 }  // namespace glance::db

@@ -5,6 +5,7 @@
 #ifndef GLANCE_SRC_DB_VISIBILITY_H_
 #define GLANCE_SRC_DB_VISIBILITY_H_
 
+#include <functional>
 #include <string>
 
 #include "glance/common/request_context.h"
@@ -34,6 +35,20 @@ Status LockMutable(DbSession& s, const RequestContext& context, const std::strin
 // (§14.1); kUnauthorized for a context without a tenant.
 Status LockSharable(DbSession& s, const RequestContext& context, const std::string& id,
                     Image* image);
+
+using RowLock = std::function<Status(DbSession&, const RequestContext&, const std::string& id,
+                                     Image* locked)>;
+using LockedWork = std::function<Status(DbSession&, const Image& locked)>;
+
+// The prelude every change to one image shares.  A read-only context is
+// refused and an id that is no UUID not found, before any database work;
+// then, in one transaction, `lock` (LockMutable, LockSharable, or one that
+// takes other locks first) locks the row and applies the change's rule,
+// and `work` runs on the locked image.  Commits when `work` succeeds,
+// otherwise rolls back and returns its failure.  `then`, when given, runs
+// on the same session after the commit and gives the answer.
+Status WriteLocked(SessionPool& pool, const RequestContext& context, const std::string& id,
+                   const RowLock& lock, const LockedWork& work, const LockedWork& then = {});
 
 }  // namespace glance::db
 

@@ -1,649 +1,279 @@
-// ImageRepository on PostgreSQL through SOCI.
+// Image reads and writes of the PostgreSQL repository: get, list, create, update, delete, quota.
+#include "postgres_image_repository.h"
+
 #include <soci/soci.h>
 
 #include <nlohmann/json.hpp>
 
-#include "glance/common/text.h"
 #include "glance/common/uuid.h"
-#include "glance/db/image_repository.h"
+#include "glance/db/database_url.h"
 #include "glance/db/list_sql.h"
-#include <algorithm>
-#include "glance/db/session_pool.h"
+#include "image_rows.h"
 #include "sql_exec.h"
 #include "upload_accounting.h"
+#include "visibility.h"
 
-namespace glance {
+namespace glance::db {
 
 namespace {
 
 using sql::Row;
 using sql::Value;
 
-constexpr const char* kNow = "(now() AT TIME ZONE 'UTC')";
-
-std::string DisplayTime(const std::string& column) {
-  return "to_char(" + column + ", 'YYYY-MM-DD\"T\"HH24:MI:SS.US')";
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
 }
 
-// Select list of an image row over alias i; ParseImage reads it in order.
-std::string BuildImageColumns(bool with_children) {
-  std::string columns =
-      "i.id, i.name, i.disk_format, i.container_format, CAST(i.size AS text), "
-      "CAST(i.virtual_size AS text), i.status, CAST(i.is_public AS text), i.checksum, "
-      "i.os_hash_algo, i.os_hash_value, CAST(i.min_disk AS text), CAST(i.min_ram AS text), "
-      "i.owner, CAST(i.protected AS text), " +
-      DisplayTime("i.created_at") + ", " + DisplayTime("i.updated_at") + ", " +
-      DisplayTime("i.deleted_at") + ", CAST(i.deleted AS text), ";
-  // A row just inserted without properties or locations has none: the
-  // subqueries would only cost planning and execution on every create.
-  if (!with_children) return columns + "'{}', '[]'";
-  return columns +
-         "(SELECT CAST(coalesce(json_object_agg(p.name, p.value), '{}') AS text)"
-         "   FROM image_properties p WHERE p.image_id = i.id AND NOT p.deleted), "
-         "(SELECT CAST(coalesce(json_agg(json_build_object('id', l.id, 'url', l.value, "
-         "   'metadata', l.meta_data, 'status', l.status) ORDER BY l.id), '[]') AS text)"
-         "   FROM image_locations l WHERE l.image_id = i.id AND NOT l.deleted)";
+std::vector<Value> ToValues(const std::vector<std::string>& params) {
+  return std::vector<Value>(params.begin(), params.end());
 }
 
-// Built once: the select list is part of statements run on every request.
-const std::string& ImageColumns(bool with_children = true) {
-  static const std::string with = BuildImageColumns(true), without = BuildImageColumns(false);
-  return with_children ? with : without;
+// Adds "column = value" pairs for every column field present in changes.
+void AppendColumnChanges(const ImageChanges& c, std::vector<std::string>* columns,
+                         std::vector<std::string>* values, std::vector<Value>* params) {
+  auto add = [&](const char* column, const Value& value, const char* cast) {
+    params->push_back(value);
+    std::string placeholder = ":p" + std::to_string(params->size() - 1);
+    columns->push_back(column);
+    values->push_back(cast ? "CAST(" + placeholder + " AS " + cast + ")" : placeholder);
+  };
+  auto text = [&](const char* column, const std::optional<std::optional<std::string>>& v) {
+    if (v) add(column, *v, nullptr);
+  };
+  auto number = [&](const char* column, const std::optional<std::optional<int64_t>>& v) {
+    if (v) add(column, *v ? Value(std::to_string(**v)) : Value(), "bigint");
+  };
+  auto flag = [&](const char* column, const std::optional<bool>& v) {
+    if (v) add(column, std::string(*v ? "true" : "false"), "boolean");
+  };
+  text("name", c.name);
+  text("disk_format", c.disk_format);
+  text("container_format", c.container_format);
+  number("size", c.size);
+  number("virtual_size", c.virtual_size);
+  text("checksum", c.checksum);
+  text("os_hash_algo", c.os_hash_algo);
+  text("os_hash_value", c.os_hash_value);
+  text("owner", c.owner);
+  if (c.min_disk) add("min_disk", std::to_string(*c.min_disk), "integer");
+  if (c.min_ram) add("min_ram", std::to_string(*c.min_ram), "integer");
+  flag("is_public", c.is_public);
+  flag("protected", c.is_protected);
+  if (c.status) add("status", *c.status, nullptr);
 }
 
-// One list entry as a JSON object built by PostgreSQL over alias i, with
-// the same keys and value forms as ImageToRegistryJson (spec §4.2, §16).
-std::string JsonColumn(ListShape shape) {
-  std::string index =
-      "'id', i.id, 'name', i.name, 'size', i.size, 'disk_format', i.disk_format, "
-      "'container_format', i.container_format, 'checksum', i.checksum";
-  if (shape == ListShape::kIndex) return "json_build_object(" + index + ")";
-  std::string detail =
-      index +
-      ", 'virtual_size', i.virtual_size, 'status', i.status, 'is_public', i.is_public, "
-      "'protected', i.protected, 'owner', i.owner, 'min_disk', i.min_disk, "
-      "'min_ram', i.min_ram, 'created_at', " +
-      DisplayTime("i.created_at") + ", 'updated_at', " + DisplayTime("i.updated_at") +
-      ", 'deleted_at', " + DisplayTime("i.deleted_at") +
-      ", 'deleted', i.deleted, 'properties', "
-      "(SELECT coalesce(json_object_agg(p.name, p.value), '{}') FROM image_properties p "
-      " WHERE p.image_id = i.id AND NOT p.deleted)";
-  if (shape == ListShape::kDetailWithoutLocations) return "json_build_object(" + detail + ")";
-  // json_build_object takes at most 100 arguments: the registry-only keys
-  // are merged in with a second object.
-  return "(jsonb_build_object(" + detail +
-         ") || jsonb_build_object("
-         "'os_hash_algo', i.os_hash_algo, 'os_hash_value', i.os_hash_value, "
-         "'location', (SELECT l.value FROM image_locations l WHERE l.image_id = i.id "
-         "  AND NOT l.deleted AND l.status = 'active' ORDER BY l.id LIMIT 1), "
-         "'location_data', (SELECT coalesce(json_agg(json_build_object('id', l.id, 'url', l.value, "
-         "  'metadata', CAST(l.meta_data AS json), 'status', l.status) ORDER BY l.id), '[]') "
-         "  FROM image_locations l WHERE l.image_id = i.id AND NOT l.deleted)))";
-}
-
-std::optional<int64_t> ToInt(const Value& v) {
-  if (!v) return std::nullopt;
-  return std::stoll(*v);
-}
-
-Image ParseImage(const Row& r) {
-  Image image;
-  image.id = r[0].value_or("");
-  image.name = r[1];
-  image.disk_format = r[2];
-  image.container_format = r[3];
-  image.size = ToInt(r[4]);
-  image.virtual_size = ToInt(r[5]);
-  image.status = r[6].value_or("");
-  image.is_public = r[7] == "true";
-  image.checksum = r[8];
-  image.os_hash_algo = r[9];
-  image.os_hash_value = r[10];
-  image.min_disk = ToInt(r[11]).value_or(0);
-  image.min_ram = ToInt(r[12]).value_or(0);
-  image.owner = r[13];
-  image.is_protected = r[14] == "true";
-  image.created_at = r[15].value_or("");
-  image.updated_at = r[16].value_or("");
-  image.deleted_at = r[17];
-  image.deleted = r[18] == "true";
-  const nlohmann::json properties = nlohmann::json::parse(r[19].value_or("{}"));
-  for (const auto& [key, value] : properties.items()) {
-    image.properties[key] = value.is_string() ? value.get<std::string>() : "";
-  }
-  const nlohmann::json locations = nlohmann::json::parse(r[20].value_or("[]"));
-  for (const auto& l : locations) {
-    ImageLocation location;
-    location.id = l.value("id", 0);
-    location.url = l.value("url", "");
-    location.metadata_json = l.value("metadata", "{}");
-    location.status = l.value("status", "active");
-    image.locations.push_back(std::move(location));
-  }
-  return image;
-}
-
-bool IsMutable(const RequestContext& context, const Image& image) {
-  if (context.is_admin) return true;
-  return context.owner && image.owner && *context.owner == *image.owner;
-}
-
-// spec §8.1, for a row already loaded without a visibility filter.
-bool IsVisible(const RequestContext& context, const Image& image, bool member) {
-  if (context.is_admin) return true;
-  if (image.deleted) return false;
-  if (!image.owner || image.is_public) return true;
-  if (context.owner && *context.owner == *image.owner) return true;
-  return member;
-}
-
-Status NotFound(const std::string& id) {
-  return Status::NotFound("No image found with ID " + id);
-}
-
-Status ReadOnly() { return Status::Forbidden("Read-only access"); }
-
-class PostgresImageRepository : public ImageRepository {
- public:
-  explicit PostgresImageRepository(std::unique_ptr<SessionPool> pool) : pool_(std::move(pool)) {}
-
-  Status Get(const RequestContext& context, const std::string& id, Image* image) override {
-    if (!IsUuidLike(id)) return NotFound(id);
-    return pool_->Run([&](DbSession& s) { return LoadVisible(s, context, id, image); });
-  }
-
-  Status ListJson(const RequestContext& context, const ListQuery& query, ListShape shape,
-                  std::string* json_array) override {
-    return pool_->Run([&](DbSession& s) {
-      if (query.marker) {
-        Status marker = LoadVisible(s, context, *query.marker, nullptr);
-        if (!marker.ok()) {
-          return Status::InvalidArgument("Invalid marker. Image could not be found.");
-        }
-      }
-      SqlText list = BuildListSql(query, context, "CAST(" + JsonColumn(shape) + " AS text)");
-      json_array->assign("[");
-      bool first = true;
-      for (const Row& row : sql::Select(s, list.text, ToValues(list.params))) {
-        if (!first) json_array->push_back(',');
-        json_array->append(row[0].value_or("null"));
-        first = false;
-      }
-      json_array->push_back(']');
-      return Status::Ok();
-    });
-  }
-
-  Status Create(const RequestContext& context, const ImageChanges& changes,
-                Image* image) override {
-    if (context.read_only) return ReadOnly();
-    std::string id = changes.id.value_or(NewUuid());
-    return pool_->Run([&](DbSession& s) {
-      ImageChanges values_given = changes;
-      if (!values_given.status) values_given.status = "active";
-      std::vector<std::string> columns{"id", "created_at", "updated_at"};
-      std::vector<Value> params{id};
-      std::vector<std::string> values{":p0"};
-      auto time_value = [&](const std::optional<std::string>& given) {
-        if (!given) return std::string(kNow);
-        params.emplace_back(*given);
-        return "CAST(:p" + std::to_string(params.size() - 1) + " AS timestamp)";
-      };
-      values.push_back(time_value(changes.created_at));
-      values.push_back(time_value(changes.updated_at));
-      AppendColumnChanges(values_given, &columns, &values, &params);
-      std::string insert = "INSERT INTO images AS i (" + Join(columns) + ") VALUES (" +
-                           Join(values) + ") ON CONFLICT (id) DO NOTHING";
-      bool has_children = (changes.properties && !changes.properties->empty()) ||
-                          (changes.location && *changes.location);
-      if (!has_children) {
-        // One statement, committed on its own: the row comes back from
-        // RETURNING, so a create costs one round trip.
-        auto rows = sql::Select(s, insert + " RETURNING " + ImageColumns(false), params);
-        if (rows.empty()) return Status::Conflict("An image with identifier " + id + " already exists");
-        *image = ParseImage(rows[0]);
-        return Status::Ok();
-      }
-      soci::transaction tx(s.sql);
-      long long inserted = sql::Execute(s, insert, params);
-      if (inserted == 0) return Status::Conflict("An image with identifier " + id + " already exists");
-      if (changes.properties) UpsertProperties(s, id, *changes.properties, false);
-      if (changes.location && *changes.location) ReplaceLocation(s, id, **changes.location);
-      tx.commit();
-      return LoadVisible(s, context, id, image);
-    });
-  }
-
-  Status Update(const RequestContext& context, const std::string& id,
-                const ImageChanges& changes, bool purge_properties,
-                const std::optional<std::string>& from_state, std::optional<int64_t> storage_quota,
-                Image* image) override {
-    if (context.read_only) return ReadOnly();
-    if (!IsUuidLike(id)) return NotFound(id);
-    bool sized = changes.size && *changes.size && **changes.size > 0;
-    bool counts = storage_quota && *storage_quota > 0 && sized;
-    return pool_->Run([&](DbSession& s) {
-      soci::transaction tx(s.sql);
-      if (counts) db::LockOwnerQuota(s, context.owner);
-      Image current;
-      Status found = LockMutable(s, context, ToLower(id), &current);
-      if (!found.ok()) return found;
-      if (changes.id && *changes.id != current.id) {
-        return Status::Forbidden("Forbidden to modify 'id' of image.");
-      }
-      if (from_state && current.status != *from_state) {
-        return Status::Conflict("Image operation conflicts");
-      }
-      std::string status_after = changes.status.value_or(current.status);
-      if (counts && (status_after == "saving" || status_after == "active")) {
-        Status quota = db::CheckStorageQuota(s, context.owner, current.id, **changes.size,
-                                             *storage_quota);
-        if (!quota.ok()) return quota;
-      }
-      std::vector<std::string> columns, values;
-      std::vector<Value> params{current.id};
-      ImageChanges applied = changes;
-      if (!context.is_admin) applied.owner.reset();  // only admins give images away
-      applied.created_at.reset();
-      AppendColumnChanges(applied, &columns, &values, &params);
-      std::string assignments = "updated_at = " + std::string(kNow);
-      if (changes.updated_at) {
-        params.emplace_back(*changes.updated_at);
-        assignments = "updated_at = CAST(:p" + std::to_string(params.size() - 1) + " AS timestamp)";
-      }
-      for (size_t k = 0; k < columns.size(); ++k) {
-        assignments += ", " + columns[k] + " = " + values[k];
-      }
-      sql::Execute(s, "UPDATE images SET " + assignments + " WHERE id = :p0", params);
-      if (changes.properties) UpsertProperties(s, current.id, *changes.properties, purge_properties);
-      if (changes.location) {
-        if (*changes.location) ReplaceLocation(s, current.id, **changes.location);
-        else DeleteLocations(s, current.id);
-      }
-      tx.commit();
-      return LoadVisible(s, context, current.id, image);
-    });
-  }
-
-  Status Delete(const RequestContext& context, const std::string& id, Image* image) override {
-    if (context.read_only) return ReadOnly();
-    if (!IsUuidLike(id)) return NotFound(id);
-    return pool_->Run([&](DbSession& s) {
-      soci::transaction tx(s.sql);
-      Image current;
-      Status found = LockMutable(s, context, ToLower(id), &current);
-      if (!found.ok()) return found;
-      if (current.deleted) return NotFound(id);
-      // pending_delete (delayed delete) is kept so the scrubber finds it.
-      std::string status = current.status == "pending_delete" ? "pending_delete" : "deleted";
-      std::vector<Value> params{current.id, status};
-      sql::Execute(s,
-                   "UPDATE images SET deleted = true, status = :p1, deleted_at = " +
-                       std::string(kNow) + ", updated_at = " + kNow + " WHERE id = :p0",
-                   params);
-      for (const char* table : {"image_properties", "image_members", "image_locations", "image_tags"}) {
-        sql::Execute(s,
-                     std::string("UPDATE ") + table + " SET deleted = true, deleted_at = " + kNow +
-                         ", updated_at = " + kNow + " WHERE image_id = :p0 AND NOT deleted",
-                     {current.id});
-      }
-      tx.commit();
-      RequestContext admin = context;
-      admin.is_admin = true;  // the deleted row is shown to its deleter
-      return LoadVisible(s, admin, current.id, image);
-    });
-  }
-
-  Status StorageUsage(const RequestContext& context, int64_t* bytes) override {
-    return pool_->Run([&](DbSession& s) {
-      *bytes = db::StorageUsage(s, context.owner, "");
-      return Status::Ok();
-    });
-  }
-
-  Status KillStaleUploads(const RequestContext& context, int64_t stale_seconds,
-                          std::vector<std::string>* ids) override {
-    if (!context.is_admin) return Status::Forbidden("Only an admin may recover uploads.");
-    return pool_->Run([&](DbSession& s) {
-      *ids = db::KillStaleUploads(s, stale_seconds);
-      return Status::Ok();
-    });
-  }
-
-  Status ListMembers(const RequestContext& context, const std::string& image_id,
-                     std::vector<ImageMember>* members) override {
-    if (!IsUuidLike(image_id)) return NotFound(image_id);
-    return pool_->Run([&](DbSession& s) {
-      Image image;
-      Status found = LoadLiveVisible(s, context, ToLower(image_id), &image);
-      if (!found.ok()) return found;
-      *members = LoadMembers(s, image.id);
-      return Status::Ok();
-    });
-  }
-
-  Status ReplaceMembers(const RequestContext& context, const std::string& image_id,
-                        const std::vector<MembershipEntry>& entries) override {
-    if (context.read_only) return ReadOnly();
-    if (!IsUuidLike(image_id)) return NotFound(image_id);
-    return pool_->Run([&](DbSession& s) {
-      soci::transaction tx(s.sql);
-      Image image;
-      Status ok = LockSharable(s, context, ToLower(image_id), &image);
-      if (!ok.ok()) return ok;
-      std::vector<ImageMember> existing = LoadMembers(s, image.id);
-      // Later entries for the same member win, as a dict would in upstream.
-      std::vector<MembershipEntry> wanted;
-      for (const MembershipEntry& entry : entries) {
-        bool merged = false;
-        for (auto& w : wanted) {
-          if (w.member == entry.member) {
-            if (entry.can_share) w.can_share = entry.can_share;
-            merged = true;
-          }
-        }
-        if (!merged) wanted.push_back(entry);
-      }
-      for (const ImageMember& member : existing) {
-        bool keep = false;
-        for (const auto& w : wanted) keep = keep || w.member == member.member;
-        if (!keep) SoftDeleteMember(s, image.id, member.member);
-      }
-      for (const auto& w : wanted) UpsertMember(s, image.id, w.member, w.can_share);
-      tx.commit();
-      return Status::Ok();
-    });
-  }
-
-  Status AddMember(const RequestContext& context, const std::string& image_id,
-                   const std::string& member, std::optional<bool> can_share) override {
-    if (context.read_only) return ReadOnly();
-    if (!IsUuidLike(image_id)) return NotFound(image_id);
-    return pool_->Run([&](DbSession& s) {
-      soci::transaction tx(s.sql);
-      Image image;
-      Status ok = LockSharable(s, context, ToLower(image_id), &image);
-      if (!ok.ok()) return ok;
-      UpsertMember(s, image.id, member, can_share);
-      tx.commit();
-      return Status::Ok();
-    });
-  }
-
-  Status RemoveMember(const RequestContext& context, const std::string& image_id,
-                      const std::string& member) override {
-    if (context.read_only) return ReadOnly();
-    if (!IsUuidLike(image_id)) return NotFound(image_id);
-    return pool_->Run([&](DbSession& s) {
-      soci::transaction tx(s.sql);
-      Image image;
-      Status ok = LockSharable(s, context, ToLower(image_id), &image);
-      if (!ok.ok()) return ok;
-      if (SoftDeleteMember(s, image.id, member) == 0) {
-        return Status::NotFound("Membership could not be found.");
-      }
-      tx.commit();
-      return Status::Ok();
-    });
-  }
-
-  Status SharedImages(const RequestContext& context, const std::string& member,
-                      std::vector<ImageMember>* shared) override {
-    return pool_->Run([&](DbSession& s) {
-      std::string text =
-          "SELECT m.image_id, CAST(m.can_share AS text) FROM image_members m "
-          "JOIN images i ON i.id = m.image_id "
-          "WHERE m.member = :p0 AND NOT m.deleted AND NOT i.deleted";
-      std::vector<Value> params{member};
-      if (!context.is_admin) {
-        // A tenant sees its own memberships and those of images it owns.
-        if (!context.owner) {
-          shared->clear();
-          return Status::Ok();
-        }
-        text += " AND (m.member = :p1 OR i.owner = :p2)";
-        params.emplace_back(*context.owner);
-        params.emplace_back(*context.owner);
-      }
-      text += " ORDER BY m.id";
-      shared->clear();
-      for (const Row& row : sql::Select(s, text, params)) {
-        ImageMember m;
-        m.image_id = row[0].value_or("");
-        m.member = member;
-        m.can_share = row[1] == "true";
-        shared->push_back(std::move(m));
-      }
-      return Status::Ok();
-    });
-  }
-
- private:
-  static std::string Join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-    return out;
-  }
-
-  static std::vector<Value> ToValues(const std::vector<std::string>& params) {
-    return std::vector<Value>(params.begin(), params.end());
-  }
-
-  // Adds "column = value" pairs for every column field present in changes.
-  static void AppendColumnChanges(const ImageChanges& c, std::vector<std::string>* columns,
-                                  std::vector<std::string>* values, std::vector<Value>* params) {
-    auto add = [&](const char* column, const Value& value, const char* cast) {
-      params->push_back(value);
-      std::string placeholder = ":p" + std::to_string(params->size() - 1);
-      columns->push_back(column);
-      values->push_back(cast ? "CAST(" + placeholder + " AS " + cast + ")" : placeholder);
-    };
-    auto text = [&](const char* column, const std::optional<std::optional<std::string>>& v) {
-      if (v) add(column, *v, nullptr);
-    };
-    auto number = [&](const char* column, const std::optional<std::optional<int64_t>>& v) {
-      if (v) add(column, *v ? Value(std::to_string(**v)) : Value(), "bigint");
-    };
-    auto flag = [&](const char* column, const std::optional<bool>& v) {
-      if (v) add(column, std::string(*v ? "true" : "false"), "boolean");
-    };
-    text("name", c.name);
-    text("disk_format", c.disk_format);
-    text("container_format", c.container_format);
-    number("size", c.size);
-    number("virtual_size", c.virtual_size);
-    text("checksum", c.checksum);
-    text("os_hash_algo", c.os_hash_algo);
-    text("os_hash_value", c.os_hash_value);
-    text("owner", c.owner);
-    if (c.min_disk) add("min_disk", std::to_string(*c.min_disk), "integer");
-    if (c.min_ram) add("min_ram", std::to_string(*c.min_ram), "integer");
-    flag("is_public", c.is_public);
-    flag("protected", c.is_protected);
-    if (c.status) add("status", *c.status, nullptr);
-  }
-
-  static void UpsertProperties(DbSession& s, const std::string& id,
-                               const std::map<std::string, std::string>& properties, bool purge) {
-    nlohmann::json object(properties);
-    std::string json = object.dump();
-    if (purge) {
-      sql::Execute(s,
-                   "UPDATE image_properties SET deleted = true, deleted_at = " + std::string(kNow) +
-                       ", updated_at = " + kNow +
-                       " WHERE image_id = :p0 AND NOT deleted AND name NOT IN "
-                       "(SELECT json_object_keys(CAST(:p1 AS json)))",
-                   {id, json});
-    }
-    if (properties.empty()) return;
-    // Re-adding a deleted key revives its row (the unique key has no
-    // deleted column), as upstream does.
+void UpsertProperties(DbSession& s, const std::string& id,
+                      const std::map<std::string, std::string>& properties, bool purge) {
+  nlohmann::json object(properties);
+  std::string json = object.dump();
+  if (purge) {
     sql::Execute(s,
-                 "INSERT INTO image_properties (image_id, name, value, created_at, updated_at) "
-                 "SELECT :p0, key, value, " +
-                     std::string(kNow) + ", " + kNow +
-                     " FROM json_each_text(CAST(:p1 AS json)) "
-                     "ON CONFLICT (image_id, name) DO UPDATE SET value = EXCLUDED.value, "
-                     "updated_at = EXCLUDED.updated_at, deleted = false, deleted_at = NULL",
+                 "UPDATE image_properties SET deleted = true, deleted_at = " + std::string(kNow) +
+                     ", updated_at = " + kNow +
+                     " WHERE image_id = :p0 AND NOT deleted AND name NOT IN "
+                     "(SELECT json_object_keys(CAST(:p1 AS json)))",
                  {id, json});
   }
+  if (properties.empty()) return;
+  // Re-adding a deleted key revives its row (the unique key has no
+  // deleted column), as upstream does.
+  sql::Execute(s,
+               "INSERT INTO image_properties (image_id, name, value, created_at, updated_at) "
+               "SELECT :p0, key, value, " +
+                   std::string(kNow) + ", " + kNow +
+                   " FROM json_each_text(CAST(:p1 AS json)) "
+                   "ON CONFLICT (image_id, name) DO UPDATE SET value = EXCLUDED.value, "
+                   "updated_at = EXCLUDED.updated_at, deleted = false, deleted_at = NULL",
+               {id, json});
+}
 
-  static void DeleteLocations(DbSession& s, const std::string& id) {
-    sql::Execute(s,
-                 "UPDATE image_locations SET deleted = true, status = 'deleted', deleted_at = " +
-                     std::string(kNow) + ", updated_at = " + kNow +
-                     " WHERE image_id = :p0 AND NOT deleted",
-                 {id});
-  }
+void DeleteLocations(DbSession& s, const std::string& id) {
+  sql::Execute(s,
+               "UPDATE image_locations SET deleted = true, status = 'deleted', deleted_at = " +
+                   std::string(kNow) + ", updated_at = " + kNow +
+                   " WHERE image_id = :p0 AND NOT deleted",
+               {id});
+}
 
-  static void ReplaceLocation(DbSession& s, const std::string& id, const std::string& url) {
-    DeleteLocations(s, id);
-    sql::Execute(s,
-                 "INSERT INTO image_locations (image_id, value, created_at, updated_at) "
-                 "VALUES (:p0, :p1, " +
-                     std::string(kNow) + ", " + kNow + ")",
-                 {id, url});
-  }
-
-  static std::vector<ImageMember> LoadMembers(DbSession& s, const std::string& id) {
-    std::vector<ImageMember> members;
-    auto rows = sql::Select(s,
-                            "SELECT member, CAST(can_share AS text), " + DisplayTime("created_at") +
-                                ", " + DisplayTime("updated_at") +
-                                " FROM image_members WHERE image_id = :p0 AND NOT deleted "
-                                "ORDER BY id",
-                            {id});
-    for (const Row& row : rows) {
-      ImageMember m;
-      m.image_id = id;
-      m.member = row[0].value_or("");
-      m.can_share = row[1] == "true";
-      m.created_at = row[2].value_or("");
-      m.updated_at = row[3].value_or("");
-      members.push_back(std::move(m));
-    }
-    return members;
-  }
-
-  static void UpsertMember(DbSession& s, const std::string& id, const std::string& member,
-                           std::optional<bool> can_share) {
-    std::vector<Value> params{id, member};
-    if (can_share) {
-      params.emplace_back(std::string(*can_share ? "true" : "false"));
-      long long updated = sql::Execute(
-          s,
-          "UPDATE image_members SET can_share = CAST(:p2 AS boolean), updated_at = " +
-              std::string(kNow) + " WHERE image_id = :p0 AND member = :p1 AND NOT deleted",
-          params);
-      if (updated > 0) return;
-    } else {
-      auto rows = sql::Select(
-          s, "SELECT '1' FROM image_members WHERE image_id = :p0 AND member = :p1 AND NOT deleted",
-          params);
-      if (!rows.empty()) return;
-      params.emplace_back(std::string("false"));
-    }
-    sql::Execute(s,
-                 "INSERT INTO image_members (image_id, member, can_share, created_at, updated_at) "
-                 "VALUES (:p0, :p1, CAST(:p2 AS boolean), " +
-                     std::string(kNow) + ", " + kNow + ")",
-                 params);
-  }
-
-  static long long SoftDeleteMember(DbSession& s, const std::string& id,
-                                    const std::string& member) {
-    return sql::Execute(s,
-                        "UPDATE image_members SET deleted = true, deleted_at = " +
-                            std::string(kNow) + ", updated_at = " + kNow +
-                            " WHERE image_id = :p0 AND member = :p1 AND NOT deleted",
-                        {id, member});
-  }
-
-  bool IsMember(DbSession& s, const std::string& id, const std::optional<std::string>& owner,
-                bool* can_share = nullptr) {
-    if (!owner) return false;
-    auto rows = sql::Select(s,
-                            "SELECT CAST(can_share AS text) FROM image_members "
-                            "WHERE image_id = :p0 AND member = :p1 AND NOT deleted",
-                            {id, *owner});
-    if (rows.empty()) return false;
-    if (can_share) *can_share = rows[0][0] == "true";
-    return true;
-  }
-
-  // Loads an image by id with the visibility rule applied in C++ (so the
-  // caller can tell "invisible" from "visible but not mutable").
-  Status LoadRow(DbSession& s, const std::string& id, bool for_update, Image* image) {
-    auto rows = sql::Select(s,
-                            "SELECT " + ImageColumns() + " FROM images i WHERE i.id = :p0" +
-                                (for_update ? " FOR UPDATE" : ""),
-                            {id});
-    if (rows.empty()) return NotFound(id);
-    *image = ParseImage(rows[0]);
-    return Status::Ok();
-  }
-
-  // spec §8.1; the membership query runs only when the answer depends on it
-  // (a private image of another owner, asked by a non-admin).
-  bool VisibleTo(DbSession& s, const RequestContext& context, const Image& image) {
-    bool member_needed = !context.is_admin && !image.deleted && !image.is_public && image.owner &&
-                         image.owner != context.owner;
-    return IsVisible(context, image, member_needed && IsMember(s, image.id, context.owner));
-  }
-
-  Status LoadVisible(DbSession& s, const RequestContext& context, const std::string& id,
-                     Image* image) {
-    Image loaded;
-    Status found = LoadRow(s, ToLower(id), false, &loaded);
-    if (!found.ok()) return found;
-    if (!VisibleTo(s, context, loaded)) return NotFound(id);
-    if (image) *image = std::move(loaded);
-    return Status::Ok();
-  }
-
-  // Visible and not deleted (members routes treat a deleted image as gone,
-  // even for admins).
-  Status LoadLiveVisible(DbSession& s, const RequestContext& context, const std::string& id,
-                         Image* image) {
-    Status found = LoadVisible(s, context, id, image);
-    if (found.ok() && image->deleted) return NotFound(id);
-    return found;
-  }
-
-  // Locks the row; not visible → 404, visible but not mutable → 403 for a
-  // public image and 404 otherwise (spec §8.3).
-  Status LockMutable(DbSession& s, const RequestContext& context, const std::string& id,
-                     Image* image) {
-    Status found = LoadRow(s, id, true, image);
-    if (!found.ok()) return found;
-    if (!VisibleTo(s, context, *image)) return NotFound(id);
-    if (!IsMutable(context, *image)) {
-      if (image->is_public) return Status::Forbidden("You are not permitted to modify this image.");
-      return NotFound(id);
-    }
-    return Status::Ok();
-  }
-
-  // Membership changes: admin, owner, or a member with can_share (§14.1).
-  Status LockSharable(DbSession& s, const RequestContext& context, const std::string& id,
-                      Image* image) {
-    if (!context.is_admin && !context.owner) return Status::Unauthorized("No authenticated user");
-    Status found = LoadRow(s, id, true, image);
-    if (!found.ok()) return found;
-    bool can_share = false;
-    bool member = IsMember(s, image->id, context.owner, &can_share);
-    if (!IsVisible(context, *image, member) || image->deleted) return NotFound(id);
-    if (context.is_admin || (image->owner && context.owner && *image->owner == *context.owner) ||
-        (member && can_share)) {
-      return Status::Ok();
-    }
-    return Status::Forbidden("You are not permitted to share this image.");
-  }
-
-  std::unique_ptr<SessionPool> pool_;
-};
+void ReplaceLocation(DbSession& s, const std::string& id, const std::string& url) {
+  DeleteLocations(s, id);
+  sql::Execute(s,
+               "INSERT INTO image_locations (image_id, value, created_at, updated_at) "
+               "VALUES (:p0, :p1, " +
+                   std::string(kNow) + ", " + kNow + ")",
+               {id, url});
+}
 
 }  // namespace
+
+Status PostgresImageRepository::Get(const RequestContext& context, const std::string& id,
+                                    Image* image) {
+  if (!IsUuidLike(id)) return NotFound(id);
+  return pool_->Run([&](DbSession& s) { return LoadVisible(s, context, id, image); });
+}
+
+Status PostgresImageRepository::ListJson(const RequestContext& context, const ListQuery& query,
+                                         ListShape shape, std::string* json_array) {
+  return pool_->Run([&](DbSession& s) {
+    if (query.marker) {
+      Status marker = LoadVisible(s, context, *query.marker, nullptr);
+      if (!marker.ok()) {
+        return Status::InvalidArgument("Invalid marker. Image could not be found.");
+      }
+    }
+    SqlText list = BuildListSql(query, context, "CAST(" + JsonColumn(shape) + " AS text)");
+    json_array->assign("[");
+    bool first = true;
+    for (const Row& row : sql::Select(s, list.text, ToValues(list.params))) {
+      if (!first) json_array->push_back(',');
+      json_array->append(row[0].value_or("null"));
+      first = false;
+    }
+    json_array->push_back(']');
+    return Status::Ok();
+  });
+}
+
+Status PostgresImageRepository::Create(const RequestContext& context, const ImageChanges& changes,
+                                       Image* image) {
+  if (context.read_only) return ReadOnly();
+  std::string id = changes.id.value_or(NewUuid());
+  return pool_->Run([&](DbSession& s) {
+    ImageChanges values_given = changes;
+    if (!values_given.status) values_given.status = "active";
+    std::vector<std::string> columns{"id", "created_at", "updated_at"};
+    std::vector<Value> params{id};
+    std::vector<std::string> values{":p0"};
+    auto time_value = [&](const std::optional<std::string>& given) {
+      if (!given) return std::string(kNow);
+      params.emplace_back(*given);
+      return "CAST(:p" + std::to_string(params.size() - 1) + " AS timestamp)";
+    };
+    values.push_back(time_value(changes.created_at));
+    values.push_back(time_value(changes.updated_at));
+    AppendColumnChanges(values_given, &columns, &values, &params);
+    std::string insert = "INSERT INTO images AS i (" + Join(columns) + ") VALUES (" +
+                         Join(values) + ") ON CONFLICT (id) DO NOTHING";
+    bool has_children = (changes.properties && !changes.properties->empty()) ||
+                        (changes.location && *changes.location);
+    if (!has_children) {
+      // One statement, committed on its own: the row comes back from
+      // RETURNING, so a create costs one round trip.
+      auto rows = sql::Select(s, insert + " RETURNING " + ImageColumns(false), params);
+      if (rows.empty()) return Status::Conflict("An image with identifier " + id + " already exists");
+      *image = ParseImage(rows[0]);
+      return Status::Ok();
+    }
+    soci::transaction tx(s.sql);
+    long long inserted = sql::Execute(s, insert, params);
+    if (inserted == 0) return Status::Conflict("An image with identifier " + id + " already exists");
+    if (changes.properties) UpsertProperties(s, id, *changes.properties, false);
+    if (changes.location && *changes.location) ReplaceLocation(s, id, **changes.location);
+    tx.commit();
+    return LoadVisible(s, context, id, image);
+  });
+}
+
+Status PostgresImageRepository::Update(const RequestContext& context, const std::string& id,
+                                       const ImageChanges& changes, bool purge_properties,
+                                       const std::optional<std::string>& from_state,
+                                       std::optional<int64_t> storage_quota, Image* image) {
+  bool sized = changes.size && *changes.size && **changes.size > 0;
+  bool counts = storage_quota && *storage_quota > 0 && sized;
+  auto lock = [&](DbSession& s, const RequestContext& c, const std::string& lower_id,
+                  Image* current) {
+    if (counts) db::LockOwnerQuota(s, c.owner);  // before any row lock
+    return LockMutable(s, c, lower_id, current);
+  };
+  auto update = [&](DbSession& s, const Image& current) {
+    if (changes.id && *changes.id != current.id) {
+      return Status::Forbidden("Forbidden to modify 'id' of image.");
+    }
+    if (from_state && current.status != *from_state) {
+      return Status::Conflict("Image operation conflicts");
+    }
+    std::string status_after = changes.status.value_or(current.status);
+    if (counts && (status_after == "saving" || status_after == "active")) {
+      Status quota = db::CheckStorageQuota(s, context.owner, current.id, **changes.size,
+                                           *storage_quota);
+      if (!quota.ok()) return quota;
+    }
+    std::vector<std::string> columns, values;
+    std::vector<Value> params{current.id};
+    ImageChanges applied = changes;
+    if (!context.is_admin) applied.owner.reset();  // only admins give images away
+    applied.created_at.reset();
+    AppendColumnChanges(applied, &columns, &values, &params);
+    std::string assignments = "updated_at = " + std::string(kNow);
+    if (changes.updated_at) {
+      params.emplace_back(*changes.updated_at);
+      assignments = "updated_at = CAST(:p" + std::to_string(params.size() - 1) + " AS timestamp)";
+    }
+    for (size_t k = 0; k < columns.size(); ++k) {
+      assignments += ", " + columns[k] + " = " + values[k];
+    }
+    sql::Execute(s, "UPDATE images SET " + assignments + " WHERE id = :p0", params);
+    if (changes.properties) UpsertProperties(s, current.id, *changes.properties, purge_properties);
+    if (changes.location) {
+      if (*changes.location) ReplaceLocation(s, current.id, **changes.location);
+      else DeleteLocations(s, current.id);
+    }
+    return Status::Ok();
+  };
+  return WriteLocked(*pool_, context, id, lock, update, [&](DbSession& s, const Image& current) {
+    return LoadVisible(s, context, current.id, image);
+  });
+}
+
+Status PostgresImageRepository::Delete(const RequestContext& context, const std::string& id,
+                                       Image* image) {
+  auto soft_delete = [&](DbSession& s, const Image& current) {
+    if (current.deleted) return NotFound(id);
+    // pending_delete (delayed delete) is kept so the scrubber finds it.
+    std::string status = current.status == "pending_delete" ? "pending_delete" : "deleted";
+    std::vector<Value> params{current.id, status};
+    sql::Execute(s,
+                 "UPDATE images SET deleted = true, status = :p1, deleted_at = " +
+                     std::string(kNow) + ", updated_at = " + kNow + " WHERE id = :p0",
+                 params);
+    for (const char* table : {"image_properties", "image_members", "image_locations", "image_tags"}) {
+      sql::Execute(s,
+                   std::string("UPDATE ") + table + " SET deleted = true, deleted_at = " + kNow +
+                       ", updated_at = " + kNow + " WHERE image_id = :p0 AND NOT deleted",
+                   {current.id});
+    }
+    return Status::Ok();
+  };
+  return WriteLocked(*pool_, context, id, LockMutable, soft_delete,
+                     [&](DbSession& s, const Image& current) {
+                       RequestContext admin = context;
+                       admin.is_admin = true;  // the deleted row is shown to its deleter
+                       return LoadVisible(s, admin, current.id, image);
+                     });
+}
+
+Status PostgresImageRepository::StorageUsage(const RequestContext& context, int64_t* bytes) {
+  return pool_->Run([&](DbSession& s) {
+    *bytes = db::StorageUsage(s, context.owner, "");
+    return Status::Ok();
+  });
+}
+
+Status PostgresImageRepository::KillStaleUploads(const RequestContext& context,
+                                                 int64_t stale_seconds,
+                                                 std::vector<std::string>* ids) {
+  if (!context.is_admin) return Status::Forbidden("Only an admin may recover uploads.");
+  return pool_->Run([&](DbSession& s) {
+    *ids = db::KillStaleUploads(s, stale_seconds);
+    return Status::Ok();
+  });
+}
+
+}  // namespace glance::db
+
+namespace glance {
 
 Status OpenPostgresImageRepository(const DatabaseOptions& options,
                                    std::unique_ptr<ImageRepository>* repository) {
@@ -653,7 +283,7 @@ Status OpenPostgresImageRepository(const DatabaseOptions& options,
   auto pool = std::make_unique<SessionPool>(connection, options.pool_size,
                                             options.pool_timeout_seconds,
                                             options.statement_timeout_ms);
-  *repository = std::make_unique<PostgresImageRepository>(std::move(pool));
+  *repository = std::make_unique<db::PostgresImageRepository>(std::move(pool));
   return Status::Ok();
 }
 

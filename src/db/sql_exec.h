@@ -11,7 +11,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "glance/db/session_pool.h"
+#include "session_pool.h"
 
 namespace glance {
 

@@ -9,4 +9,11 @@ bool IsValidImageStatus(const std::string& status) {
   return false;
 }
 
+const ImageLocation* ActiveLocation(const Image& image) {
+  for (const ImageLocation& location : image.locations) {
+    if (location.status == "active") return &location;
+  }
+  return nullptr;
+}
+
 }  // namespace glance

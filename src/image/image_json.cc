@@ -114,13 +114,8 @@ json ImageToRegistryJson(const Image& image) {
                              {"metadata", metadata},
                              {"status", location.status}});
   }
-  json location = nullptr;
-  for (const ImageLocation& l : image.locations) {
-    if (l.status == "active") {
-      location = l.url;
-      break;
-    }
-  }
+  const ImageLocation* active = ActiveLocation(image);
+  json location = active ? json(active->url) : json(nullptr);
   return {
       {"id", image.id},
       {"name", OrNull(image.name)},

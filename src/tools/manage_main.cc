@@ -3,8 +3,8 @@
 
 #include "glance/common/logging.h"
 #include "glance/common/program.h"
+#include "glance/db/database_url.h"
 #include "glance/db/migrations.h"
-#include "glance/db/session_pool.h"
 
 int main(int argc, char** argv) {
   using namespace glance;

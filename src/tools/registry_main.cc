@@ -6,8 +6,8 @@
 
 #include "glance/common/logging.h"
 #include "glance/common/program.h"
+#include "glance/db/database_url.h"
 #include "glance/db/migrations.h"
-#include "glance/db/session_pool.h"
 #include "glance/registry/registry_server.h"
 
 namespace {

@@ -124,4 +124,16 @@ BOOST_AUTO_TEST_CASE(renders_registry_dict) {
   BOOST_TEST(dict.size() == 22u);
 }
 
+BOOST_AUTO_TEST_CASE(the_active_location_is_the_first_active_one) {
+  Image image;
+  BOOST_TEST(ActiveLocation(image) == nullptr);
+  BOOST_TEST(ImageToRegistryJson(image)["location"].is_null());
+  image.locations.push_back({1, "file:///old", "{}", "pending_delete"});
+  BOOST_TEST(ActiveLocation(image) == nullptr);
+  image.locations.push_back({2, "http://h/a", "{}", "active"});
+  image.locations.push_back({3, "http://h/b", "{}", "active"});
+  BOOST_TEST(ActiveLocation(image) == &image.locations[1]);
+  BOOST_TEST(ImageToRegistryJson(image)["location"] == "http://h/a");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

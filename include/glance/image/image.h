@@ -58,6 +58,11 @@ struct Image {
   std::vector<ImageLocation> locations;          // undeleted only
 };
 
+// The location an image's data is read from: its first location whose
+// status is active, or nullptr.  The rule's one C++ statement; the
+// registry's list SQL (JsonColumn in src/db) says it again in SQL.
+const ImageLocation* ActiveLocation(const Image& image);
+
 struct ImageMember {
   std::string image_id;
   std::string member;

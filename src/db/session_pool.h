@@ -1,9 +1,9 @@
-// SessionPool: a fixed set of SOCI PostgreSQL sessions shared by request
-// threads.  Sessions connect on first use and reconnect after the server
-// restarts, so the owner never crashes or hangs on a database outage: Run()
-// answers kUnavailable instead.  Thread-safe.
-#ifndef GLANCE_DB_SESSION_POOL_H_
-#define GLANCE_DB_SESSION_POOL_H_
+// Internal to src/db: a fixed set of SOCI PostgreSQL sessions shared by
+// request threads.  Sessions connect on first use and reconnect after the
+// server restarts, so the owner never crashes or hangs on a database
+// outage: Run() answers kUnavailable instead.  Thread-safe.
+#ifndef GLANCE_SRC_DB_SESSION_POOL_H_
+#define GLANCE_SRC_DB_SESSION_POOL_H_
 
 #include <functional>
 #include <memory>
@@ -28,14 +28,6 @@ struct DbSession {
   soci::session& sql;
   StatementCache& statements;
 };
-
-// Turns Glance's SQLAlchemy-style URL (postgresql[+driver]://user:pw@host:port/db?k=v)
-// into a libpq keyword/value string ("host=... port=... dbname=..."), the
-// %-escapes decoded.  Keywords rather than the URI, because SOCI 4.0 splits
-// the connection string into key=value options and mangles a URI without a
-// query ("…/glance" reached libpq as database "glance=").  Fails for other
-// schemes and malformed URLs.
-Status ToLibpqConnectionString(const std::string& url, std::string* libpq);
 
 class SessionPool {
  public:
@@ -65,4 +57,4 @@ class SessionPool {
 
 }  // namespace glance
 
-#endif  // GLANCE_DB_SESSION_POOL_H_
+#endif  // GLANCE_SRC_DB_SESSION_POOL_H_

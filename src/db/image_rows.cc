@@ -1,0 +1,115 @@
+// Image rows: the select lists over alias i and ParseImage, which reads them.
+#include "image_rows.h"
+
+#include <nlohmann/json.hpp>
+
+namespace glance::db {
+
+using sql::Row;
+using sql::Value;
+
+namespace {
+
+std::string BuildImageColumns(bool with_children) {
+  std::string columns =
+      "i.id, i.name, i.disk_format, i.container_format, CAST(i.size AS text), "
+      "CAST(i.virtual_size AS text), i.status, CAST(i.is_public AS text), i.checksum, "
+      "i.os_hash_algo, i.os_hash_value, CAST(i.min_disk AS text), CAST(i.min_ram AS text), "
+      "i.owner, CAST(i.protected AS text), " +
+      DisplayTime("i.created_at") + ", " + DisplayTime("i.updated_at") + ", " +
+      DisplayTime("i.deleted_at") + ", CAST(i.deleted AS text), ";
+  // A row just inserted without properties or locations has none: the
+  // subqueries would only cost planning and execution on every create.
+  if (!with_children) return columns + "'{}', '[]'";
+  return columns +
+         "(SELECT CAST(coalesce(json_object_agg(p.name, p.value), '{}') AS text)"
+         "   FROM image_properties p WHERE p.image_id = i.id AND NOT p.deleted), "
+         "(SELECT CAST(coalesce(json_agg(json_build_object('id', l.id, 'url', l.value, "
+         "   'metadata', l.meta_data, 'status', l.status) ORDER BY l.id), '[]') AS text)"
+         "   FROM image_locations l WHERE l.image_id = i.id AND NOT l.deleted)";
+}
+
+std::optional<int64_t> ToInt(const Value& v) {
+  if (!v) return std::nullopt;
+  return std::stoll(*v);
+}
+
+}  // namespace
+
+std::string DisplayTime(const std::string& column) {
+  return "to_char(" + column + ", 'YYYY-MM-DD\"T\"HH24:MI:SS.US')";
+}
+
+// Built once: the select list is part of statements run on every request.
+const std::string& ImageColumns(bool with_children) {
+  static const std::string with = BuildImageColumns(true), without = BuildImageColumns(false);
+  return with_children ? with : without;
+}
+
+std::string JsonColumn(ListShape shape) {
+  std::string index =
+      "'id', i.id, 'name', i.name, 'size', i.size, 'disk_format', i.disk_format, "
+      "'container_format', i.container_format, 'checksum', i.checksum";
+  if (shape == ListShape::kIndex) return "json_build_object(" + index + ")";
+  std::string detail =
+      index +
+      ", 'virtual_size', i.virtual_size, 'status', i.status, 'is_public', i.is_public, "
+      "'protected', i.protected, 'owner', i.owner, 'min_disk', i.min_disk, "
+      "'min_ram', i.min_ram, 'created_at', " +
+      DisplayTime("i.created_at") + ", 'updated_at', " + DisplayTime("i.updated_at") +
+      ", 'deleted_at', " + DisplayTime("i.deleted_at") +
+      ", 'deleted', i.deleted, 'properties', "
+      "(SELECT coalesce(json_object_agg(p.name, p.value), '{}') FROM image_properties p "
+      " WHERE p.image_id = i.id AND NOT p.deleted)";
+  if (shape == ListShape::kDetailWithoutLocations) return "json_build_object(" + detail + ")";
+  // json_build_object takes at most 100 arguments: the registry-only keys
+  // are merged in with a second object.  'location' is ActiveLocation()
+  // (glance/image/image.h) in SQL: the first active location by id.
+  return "(jsonb_build_object(" + detail +
+         ") || jsonb_build_object("
+         "'os_hash_algo', i.os_hash_algo, 'os_hash_value', i.os_hash_value, "
+         "'location', (SELECT l.value FROM image_locations l WHERE l.image_id = i.id "
+         "  AND NOT l.deleted AND l.status = 'active' ORDER BY l.id LIMIT 1), "
+         "'location_data', (SELECT coalesce(json_agg(json_build_object('id', l.id, 'url', l.value, "
+         "  'metadata', CAST(l.meta_data AS json), 'status', l.status) ORDER BY l.id), '[]') "
+         "  FROM image_locations l WHERE l.image_id = i.id AND NOT l.deleted)))";
+}
+
+Image ParseImage(const Row& r) {
+  Image image;
+  image.id = r[0].value_or("");
+  image.name = r[1];
+  image.disk_format = r[2];
+  image.container_format = r[3];
+  image.size = ToInt(r[4]);
+  image.virtual_size = ToInt(r[5]);
+  image.status = r[6].value_or("");
+  image.is_public = r[7] == "true";
+  image.checksum = r[8];
+  image.os_hash_algo = r[9];
+  image.os_hash_value = r[10];
+  image.min_disk = ToInt(r[11]).value_or(0);
+  image.min_ram = ToInt(r[12]).value_or(0);
+  image.owner = r[13];
+  image.is_protected = r[14] == "true";
+  image.created_at = r[15].value_or("");
+  image.updated_at = r[16].value_or("");
+  image.deleted_at = r[17];
+  image.deleted = r[18] == "true";
+  const nlohmann::json properties = nlohmann::json::parse(r[19].value_or("{}"));
+  for (const auto& [key, value] : properties.items()) {
+    image.properties[key] = value.is_string() ? value.get<std::string>() : "";
+  }
+  const nlohmann::json locations = nlohmann::json::parse(r[20].value_or("[]"));
+  for (const auto& l : locations) {
+    ImageLocation location;
+    location.id = l.value("id", 0);
+    location.url = l.value("url", "");
+    location.metadata_json = l.value("metadata", "{}");
+    location.status = l.value("status", "active");
+    image.locations.push_back(std::move(location));
+  }
+  return image;
+}
+
+}  // namespace glance::db

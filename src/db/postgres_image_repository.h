@@ -1,0 +1,53 @@
+// Internal to src/db: ImageRepository on PostgreSQL through SOCI.  The
+// image reads and writes are in postgres_image_repository.cc, the members
+// in postgres_members.cc; both build on image_rows.h and visibility.h.
+#ifndef GLANCE_SRC_DB_POSTGRES_IMAGE_REPOSITORY_H_
+#define GLANCE_SRC_DB_POSTGRES_IMAGE_REPOSITORY_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "glance/db/image_repository.h"
+#include "session_pool.h"
+
+namespace glance::db {
+
+class PostgresImageRepository : public ImageRepository {
+ public:
+  explicit PostgresImageRepository(std::unique_ptr<SessionPool> pool) : pool_(std::move(pool)) {}
+
+  Status Get(const RequestContext& context, const std::string& id, Image* image) override;
+  Status ListJson(const RequestContext& context, const ListQuery& query, ListShape shape,
+                  std::string* json_array) override;
+  Status Create(const RequestContext& context, const ImageChanges& changes,
+                Image* image) override;
+  Status Update(const RequestContext& context, const std::string& id,
+                const ImageChanges& changes, bool purge_properties,
+                const std::optional<std::string>& from_state, std::optional<int64_t> storage_quota,
+                Image* image) override;
+  Status Delete(const RequestContext& context, const std::string& id, Image* image) override;
+  Status StorageUsage(const RequestContext& context, int64_t* bytes) override;
+  Status KillStaleUploads(const RequestContext& context, int64_t stale_seconds,
+                          std::vector<std::string>* ids) override;
+
+  Status ListMembers(const RequestContext& context, const std::string& image_id,
+                     std::vector<ImageMember>* members) override;
+  Status ReplaceMembers(const RequestContext& context, const std::string& image_id,
+                        const std::vector<MembershipEntry>& entries) override;
+  Status AddMember(const RequestContext& context, const std::string& image_id,
+                   const std::string& member, std::optional<bool> can_share) override;
+  Status RemoveMember(const RequestContext& context, const std::string& image_id,
+                      const std::string& member) override;
+  Status SharedImages(const RequestContext& context, const std::string& member,
+                      std::vector<ImageMember>* shared) override;
+
+ private:
+  std::unique_ptr<SessionPool> pool_;
+};
+
+}  // namespace glance::db
+
+#endif  // GLANCE_SRC_DB_POSTGRES_IMAGE_REPOSITORY_H_

@@ -17,12 +17,10 @@ bool Given(const std::optional<std::optional<std::string>>& field) { return fiel
 }  // namespace
 
 const ImageLocation* ExternalLocation(const Image& image) {
-  for (const ImageLocation& l : image.locations) {
-    if (l.status == "active" && (l.url.rfind("http://", 0) == 0 || l.url.rfind("https://", 0) == 0)) {
-      return &l;
-    }
-  }
-  return nullptr;
+  const ImageLocation* active = ActiveLocation(image);
+  if (!active) return nullptr;
+  const std::string& url = active->url;
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0 ? active : nullptr;
 }
 
 Status ValidateFormats(const ApiOptions& options, ImageChanges* c) {

@@ -18,7 +18,11 @@ CPPFLAGS  += -DBOOST_TEST_DYN_LINK -Iinclude -I$(BUILD)/gen -I/usr/include/postg
 # package build, so the package test may reuse this build (scripts/build-deb).
 CXXFLAGS  ?= -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2 -Wformat -Werror=format-security
 LDFLAGS   ?= -Wl,-z,relro -Wl,-z,now
-CXXFLAGS  += -std=c++20 -Wall -Wextra -Werror -pthread -MMD -MP
+CXXFLAGS  += -Wall -Wextra -Werror
+# The language and the dependency files also for builds that set CXXFLAGS
+# on the command line (the sanitizer tree): without them it compiled as
+# C++17 and never rebuilt an object whose headers had changed.
+override CXXFLAGS += -std=c++20 -pthread -MMD -MP
 LDLIBS    += -lfcgi -lsoci_postgresql -lsoci_core -lboost_program_options \
              $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -ldl
 

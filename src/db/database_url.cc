@@ -57,7 +57,7 @@ std::string WhyUnparsable(std::string_view libpq_error) {
       {"invalid URI query parameter", "unknown query parameter"},
   };
   for (const Known& known : kKnown) {
-    if (libpq_error.starts_with(known.prefix)) return known.why;
+    if (libpq_error.substr(0, std::string_view(known.prefix).size()) == known.prefix) return known.why;
   }
   return "libpq cannot parse it";
 }

@@ -68,9 +68,7 @@ Status FinishData(const V1Services& v1, ApiCall& call, const ImageMetaHeaders& m
 }  // namespace
 
 Status PreflightUpload(const V1Services& v1, const ApiCall& call, const ImageChanges& changes) {
-  std::optional<int64_t> declared;
-  if (call.request.content_length) declared = *call.request.content_length;
-  else if (changes.size && *changes.size) declared = **changes.size;
+  std::optional<int64_t> declared = DeclaredSize(call.request, changes);
   // Free space first: it needs no registry round trip.
   Status s = CheckFreeSpace(v1.store.incoming_dir(), declared);
   if (!s.ok() || v1.options.user_storage_quota <= 0) return s;

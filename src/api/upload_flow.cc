@@ -4,18 +4,11 @@
 #include <unistd.h>
 
 #include "glance/api/image_rules.h"
+#include "glance/api/upload_guard.h"
 #include "glance/common/logging.h"
 #include "glance/common/text.h"
 
 namespace glance::api {
-
-namespace {
-
-std::string QuotaRefusal(const Status& s) {
-  return "Denying attempt to upload image because it exceeds the quota: " + s.message();
-}
-
-}  // namespace
 
 UploadFlow::UploadFlow(const ApiOptions& options, RegistryApi* registry, const Store* store,
                        const ExternalSources* sources)
@@ -100,7 +93,7 @@ Status UploadFlow::Upload(const RequestContext& context, const std::string& id,
     if (s.code() == Status::Code::kConflict) return Status::Conflict("Attempt to upload duplicate image");
     if (s.code() == Status::Code::kTooLarge) {
       Kill(context, id, "");
-      return Status::TooLarge(QuotaRefusal(s));
+      return Status::TooLarge(QuotaRefusal(s.message()));
     }
     return s;
   }
@@ -159,7 +152,7 @@ Status UploadFlow::Ingest(const RequestContext& context, const std::string& id,
     store_->Remove(id);
     if (s.code() == Status::Code::kTooLarge) {
       Kill(context, id, "");
-      return Status::TooLarge(QuotaRefusal(s));
+      return Status::TooLarge(QuotaRefusal(s.message()));
     }
     if (s.code() == Status::Code::kNotFound || s.code() == Status::Code::kConflict) {
       return Status::PreconditionFailed("Image " + id +

@@ -23,10 +23,13 @@ std::optional<int64_t> ParseStorageQuota(const std::string& text) {
   return value << shift;
 }
 
+std::string QuotaRefusal(const std::string& reason) {
+  return "Denying attempt to upload image because it exceeds the quota: " + reason;
+}
+
 std::string QuotaExceededMessage(std::optional<int64_t> size, int64_t remaining) {
-  return "Denying attempt to upload image because it exceeds the quota: The size of the data " +
-         (size ? std::to_string(*size) : std::string("None")) + " will exceed the limit. " +
-         std::to_string(remaining) + " bytes remaining.";
+  return QuotaRefusal("The size of the data " + (size ? std::to_string(*size) : std::string("None")) +
+                      " will exceed the limit. " + std::to_string(remaining) + " bytes remaining.");
 }
 
 Status CheckQuota(int64_t quota, int64_t used, std::optional<int64_t> size) {

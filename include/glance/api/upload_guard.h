@@ -17,6 +17,10 @@ namespace glance::api {
 // nullopt for anything else.
 std::optional<int64_t> ParseStorageQuota(const std::string& text);
 
+// The 413 text of an upload the quota refuses, around the registry's (or
+// QuotaExceededMessage's) reason: upload_utils' wording.
+std::string QuotaRefusal(const std::string& reason);
+
 // The 413 text of an upload the quota refuses (upstream's StorageQuotaFull
 // inside upload_utils' message).  `size` is nullopt for a body of unknown
 // length.

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "glance/common/uuid.h"
+#include "fake_registry.h"
 
 using namespace glance;
 using namespace glance::api;
@@ -17,8 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Records every update; answers what the test set for the next status.
-class FakeRegistry : public RegistryApi {
+// Records every update; answers what the test set for the status it asks
+// for (refuse_status), ahead of the shared fake's own bookkeeping.
+class FakeRegistry : public glance::test::FakeRegistry {
  public:
   struct Update {
     std::string id, status;
@@ -27,45 +29,16 @@ class FakeRegistry : public RegistryApi {
     std::optional<std::string> checksum;
   };
   std::vector<Update> updates;
-  std::map<std::string, Status> refuse;  // status to refuse -> answer
+  std::map<std::string, Status> refuse_status;  // status to refuse -> answer
 
-  Status UpdateImage(const RequestContext&, const std::string& id, const ImageChanges& c,
+  Status UpdateImage(const RequestContext& context, const std::string& id, const ImageChanges& c,
                      const ImageUpdate& how, Image* updated) override {
     Update u{id, c.status.value_or(""), how.from_state, std::nullopt, how.storage_quota, std::nullopt};
     if (c.size && *c.size) u.size = **c.size;
     if (c.checksum && *c.checksum) u.checksum = **c.checksum;
     updates.push_back(u);
-    if (auto it = refuse.find(u.status); it != refuse.end()) return it->second;
-    updated->id = id;
-    updated->status = u.status;
-    return Status::Ok();
-  }
-  Status GetImage(const RequestContext&, const std::string&, Image*) override { return Unused(); }
-  Status ListImagesJson(const RequestContext&, bool, const std::string&, std::string*) override {
-    return Unused();
-  }
-  Status CreateImage(const RequestContext&, const ImageChanges&, Image*) override { return Unused(); }
-  Status DeleteImage(const RequestContext&, const std::string&, Image*) override { return Unused(); }
-  Status StorageUsage(const RequestContext&, int64_t*) override { return Unused(); }
-  Status KillStaleUploads(const RequestContext&, int64_t, std::vector<std::string>*) override {
-    return Unused();
-  }
-  Status ListMembers(const RequestContext&, const std::string&, std::vector<ImageMember>*) override {
-    return Unused();
-  }
-  Status ReplaceMembers(const RequestContext&, const std::string&,
-                        const std::vector<MembershipEntry>&) override {
-    return Unused();
-  }
-  Status AddMember(const RequestContext&, const std::string&, const std::string&,
-                   std::optional<bool>) override {
-    return Unused();
-  }
-  Status RemoveMember(const RequestContext&, const std::string&, const std::string&) override {
-    return Unused();
-  }
-  Status SharedImages(const RequestContext&, const std::string&, std::vector<ImageMember>*) override {
-    return Unused();
+    if (auto it = refuse_status.find(u.status); it != refuse_status.end()) return it->second;
+    return glance::test::FakeRegistry::UpdateImage(context, id, c, how, updated);
   }
 
   std::string Statuses() const {
@@ -73,9 +46,6 @@ class FakeRegistry : public RegistryApi {
     for (const Update& u : updates) out += (out.empty() ? "" : " ") + u.status;
     return out;
   }
-
- private:
-  static Status Unused() { return Status::Internal("not used by uploads"); }
 };
 
 struct Fixture {
@@ -133,7 +103,7 @@ BOOST_AUTO_TEST_CASE(upload_reserves_then_activates_with_digests) {
 
 BOOST_AUTO_TEST_CASE(quota_refusal_kills_and_leaves_nothing) {
   Fixture f;
-  f.registry.refuse["saving"] = Status::TooLarge("The size of the data 5 will exceed the limit. 1 bytes remaining.");
+  f.registry.refuse_status["saving"] = Status::TooLarge("The size of the data 5 will exceed the limit. 1 bytes remaining.");
   Image image;
   Status s = f.flow->Upload(f.context, f.id, f.Body("hello"), ImageChanges(), &image);
   BOOST_TEST(s.HttpStatus() == 413);
@@ -146,7 +116,7 @@ BOOST_AUTO_TEST_CASE(quota_refusal_kills_and_leaves_nothing) {
 
 BOOST_AUTO_TEST_CASE(second_upload_conflicts_without_killing) {
   Fixture f;
-  f.registry.refuse["saving"] = Status::Conflict("Image operation conflicts");
+  f.registry.refuse_status["saving"] = Status::Conflict("Image operation conflicts");
   Image image;
   Status s = f.flow->Upload(f.context, f.id, f.Body("hello"), ImageChanges(), &image);
   BOOST_TEST(s.HttpStatus() == 409);
@@ -183,7 +153,7 @@ BOOST_AUTO_TEST_CASE(over_the_cap_kills) {
 
 BOOST_AUTO_TEST_CASE(deleted_while_hashing_removes_the_data) {
   Fixture f;
-  f.registry.refuse["active"] = Status::NotFound("gone");
+  f.registry.refuse_status["active"] = Status::NotFound("gone");
   Image image;
   Status s = f.flow->Upload(f.context, f.id, f.Body("hello"), ImageChanges(), &image);
   BOOST_TEST(s.HttpStatus() == 412);
@@ -193,7 +163,7 @@ BOOST_AUTO_TEST_CASE(deleted_while_hashing_removes_the_data) {
 
 BOOST_AUTO_TEST_CASE(registry_lost_at_the_end_leaves_no_data) {
   Fixture f;
-  f.registry.refuse["active"] = Status::Unavailable("The image registry is unavailable; try again later.");
+  f.registry.refuse_status["active"] = Status::Unavailable("The image registry is unavailable; try again later.");
   Image image;
   Status s = f.flow->Upload(f.context, f.id, f.Body("hello"), ImageChanges(), &image);
   BOOST_TEST(s.HttpStatus() == 503);

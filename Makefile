@@ -27,7 +27,7 @@ LDLIBS    += -lfcgi -lsoci_postgresql -lsoci_core -lboost_program_options \
              $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -ldl
 
 # One static library holds every module; each program is a thin main.
-CORE_SRCS := $(wildcard src/common/*.cc src/image/*.cc src/db/*.cc src/registry/*.cc src/store/*.cc src/api/*.cc src/scrubber/*.cc)
+CORE_SRCS := $(wildcard src/common/*.cc src/image/*.cc src/db/*.cc src/registry/*.cc src/store/*.cc src/api/*.cc src/auth/*.cc src/scrubber/*.cc)
 CORE_OBJS := $(CORE_SRCS:%.cc=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 CORE_LIB  := $(BUILD)/libglance_core.a
 

@@ -45,6 +45,9 @@ function refusalHeaders(r) {
     if (!fixed && r.variables.glance_refusal_allow) {
         r.headersOut['Allow'] = r.variables.glance_refusal_allow;
     }
+    if (!fixed && r.variables.glance_refusal_authenticate) {
+        r.headersOut['WWW-Authenticate'] = r.variables.glance_refusal_authenticate;
+    }
     if (r.variables.glance_refusal_request_id) {
         r.headersOut['x-openstack-request-id'] = r.variables.glance_refusal_request_id;
     }

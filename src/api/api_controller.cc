@@ -5,6 +5,7 @@
 
 #include "glance/api/preflight.h"
 #include "glance/api/upload_flow.h"
+#include "glance/auth/keystone_auth.h"
 #include "glance/common/auth_mode.h"
 #include "glance/common/healthcheck.h"
 #include "glance/common/http_error.h"
@@ -39,7 +40,7 @@ class ApiController::Impl {
         sources_(options_.external_sources),
         uploads_(options_, &registry_, store_.get(), &sources_),
         v1_{options_, registry_, *store_, sources_, uploads_},
-        auth_(MakeAuthenticator(options_.context)) {
+        auth_(auth::MakeApiAuthenticator(options_.context, options_.keystone)) {
     router_.Add("GET", "/", &ListIndex);
     router_.Add("GET", "/images", &ListIndex);
     router_.Add("POST", "/images", &CreateImage);
@@ -72,6 +73,9 @@ class ApiController::Impl {
       if (s.code() == Status::Code::kMethodNotAllowed) {
         response->SetHeader("Allow", call.allow);
       }
+      if (s.code() == Status::Code::kUnauthorized && !auth_->Challenge().empty()) {
+        response->SetHeader("WWW-Authenticate", auth_->Challenge());
+      }
     }
     response->SetHeader("x-openstack-request-id", call.context.request_id);
     response->log_context = LogTag(call.context);
@@ -90,7 +94,12 @@ class ApiController::Impl {
     }
     ErrorBody body =
         FormatErrorBody(s.HttpStatus(), s.message(), call.request.Header("Accept").value_or(""));
-    *call.response = PreflightRefused(s.HttpStatus(), body, call.allow);
+    HeaderList headers;
+    if (s.code() == Status::Code::kMethodNotAllowed) headers.emplace_back("Allow", call.allow);
+    if (s.code() == Status::Code::kUnauthorized && !auth_->Challenge().empty()) {
+      headers.emplace_back("WWW-Authenticate", auth_->Challenge());
+    }
+    *call.response = PreflightRefused(s.HttpStatus(), body, headers);
     Log(LogLevel::kDebug, call.context.request_id,
         "pre-flight refused " + what + ": " + std::to_string(s.HttpStatus()) + " " + s.message());
   }

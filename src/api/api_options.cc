@@ -33,6 +33,7 @@ ApiOptions ApiOptions::FromConfig(const Config& config) {
   }
   o.registry = RegistryClientOptions::FromConfig(config);
   o.context = ContextOptions::FromConfig(config);
+  if (o.context.mode == AuthMode::kKeystone) o.keystone = auth::KeystoneOptions::FromConfig(config);
   o.healthcheck = HealthcheckOptions::FromConfig(config);
   o.limits.limit_param_default =
       config.GetInt("DEFAULT", "limit_param_default", o.limits.limit_param_default);

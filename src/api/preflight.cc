@@ -11,13 +11,16 @@ HttpResponse PreflightAccepted() {
   return r;
 }
 
-HttpResponse PreflightRefused(int status, const ErrorBody& body, const std::string& allow) {
+HttpResponse PreflightRefused(int status, const ErrorBody& body, const HeaderList& headers) {
   HttpResponse r;
   r.status = 403;
   r.SetHeader("X-Glance-Refusal-Status", std::to_string(status));
   r.SetHeader("X-Glance-Refusal-Type", body.content_type);
   r.SetHeader("X-Glance-Refusal-Body", Base64Encode(body.body));
-  if (status == 405 && !allow.empty()) r.SetHeader("X-Glance-Refusal-Allow", allow);
+  for (const auto& [name, value] : headers) {
+    if (name == "Allow" && !value.empty()) r.SetHeader("X-Glance-Refusal-Allow", value);
+    if (name == "WWW-Authenticate") r.SetHeader("X-Glance-Refusal-Authenticate", value);
+  }
   return r;
 }
 

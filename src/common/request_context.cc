@@ -14,9 +14,11 @@ ContextOptions ContextOptions::FromConfig(const Config& config) {
     options.mode = AuthMode::kNoAuth;
   } else if (flavor == "trusted-auth") {
     options.mode = AuthMode::kTrustedAuth;
+  } else if (flavor == "keystone") {
+    options.mode = AuthMode::kKeystone;
   } else {
     throw ConfigError("[paste_deploy] flavor = '" + flavor +
-                      "' is not supported: use noauth (empty) or trusted-auth");
+                      "' is not supported: use noauth (empty), trusted-auth or keystone");
   }
   options.admin_role = ToLower(config.GetString("DEFAULT", "admin_role", "admin"));
   options.owner_is_tenant = config.GetBool("DEFAULT", "owner_is_tenant", true);

@@ -38,6 +38,9 @@ RegistryOptions RegistryOptions::FromConfig(const Config& config) {
   o.threads = static_cast<int>(config.GetInt("DEFAULT", "workers", o.threads));
   if (o.threads < 1) o.threads = 1;
   o.context = ContextOptions::FromConfig(config);
+  // Only glance-api (holding the shared secret) talks to the registry, and
+  // it sends the identity it validated with Keystone as trusted headers.
+  if (o.context.mode == AuthMode::kKeystone) o.context.mode = AuthMode::kTrustedAuth;
   o.shared_secret = config.GetString("DEFAULT", "registry_shared_secret", "");
   o.healthcheck = HealthcheckOptions::FromConfig(config);
   o.limits.limit_param_default =

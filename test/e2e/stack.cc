@@ -21,6 +21,7 @@
 #include <set>
 
 #include "e2e.h"
+#include "keystone.h"
 
 extern char** environ;
 
@@ -359,6 +360,8 @@ struct GlobalStacks {
   void setup() {
     InstallSignalHandlers();
     DropStaleDatabases();
+    // Keystone takes the longest; it comes up while the other stacks start.
+    TheKeystone().StartInBackground();
     auto started = std::chrono::steady_clock::now();
     NoAuthRaw().Start();
     TrustedRaw().Start();
@@ -370,6 +373,7 @@ struct GlobalStacks {
 
   void teardown() {
     bool passed = !AnyTestFailed();
+    StopKeystoneAndItsStack(!passed);
     // Both stop at once (scripts/stack stop takes seconds per stack).
     std::vector<std::string> leftovers_of[2];
     std::thread other([&leftovers_of] { leftovers_of[1] = TrustedRaw().Stop(); });

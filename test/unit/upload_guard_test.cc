@@ -56,7 +56,7 @@ BOOST_AUTO_TEST_CASE(preflight_answers_carry_the_refusal_for_nginx) {
   BOOST_TEST(ok.headers[0].first == "X-Glance-Preflight");
   BOOST_TEST(ok.headers[0].second == "accepted");
 
-  HttpResponse no = PreflightRefused(409, {"text/plain; charset=UTF-8", "409 Conflict\n\nx\n"}, "");
+  HttpResponse no = PreflightRefused(409, {"text/plain; charset=UTF-8", "409 Conflict\n\nx\n"}, {});
   BOOST_TEST(no.status == 403);
   std::map<std::string, std::string> h(no.headers.begin(), no.headers.end());
   BOOST_TEST(h["X-Glance-Refusal-Status"] == "409");
@@ -64,9 +64,16 @@ BOOST_AUTO_TEST_CASE(preflight_answers_carry_the_refusal_for_nginx) {
   BOOST_TEST(h["X-Glance-Refusal-Body"] == "NDA5IENvbmZsaWN0Cgp4Cg==");
   BOOST_TEST(!h.count("X-Glance-Refusal-Allow"));
 
-  HttpResponse method = PreflightRefused(405, {"text/plain", "m"}, "GET, POST");
+  HttpResponse method = PreflightRefused(405, {"text/plain", "m"}, {{"Allow", "GET, POST"}});
   std::map<std::string, std::string> m(method.headers.begin(), method.headers.end());
   BOOST_TEST(m["X-Glance-Refusal-Allow"] == "GET, POST");
+  BOOST_TEST(!m.count("X-Glance-Refusal-Authenticate"));
+
+  HttpResponse token = PreflightRefused(401, {"text/plain", "t"},
+                                        {{"WWW-Authenticate", "Keystone uri=\"http://k:5000\""}});
+  std::map<std::string, std::string> t(token.headers.begin(), token.headers.end());
+  BOOST_TEST(t["X-Glance-Refusal-Authenticate"] == "Keystone uri=\"http://k:5000\"");
+  BOOST_TEST(!t.count("X-Glance-Refusal-Allow"));
 }
 
 BOOST_AUTO_TEST_CASE(base64_is_rfc4648) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "glance/api/external_source.h"
+#include "glance/auth/keystone_options.h"
 #include "glance/api/fcgi_server.h"
 #include "glance/common/config.h"
 #include "glance/common/healthcheck.h"
@@ -21,6 +22,7 @@ struct ApiOptions {
   FcgiOptions fcgi;
   RegistryClientOptions registry;
   ContextOptions context;
+  auth::KeystoneOptions keystone;  // flavor = keystone only
   ListLimits limits;
   HealthcheckOptions healthcheck;
   int64_t image_size_cap = 1099511627776LL;  // 1 TiB

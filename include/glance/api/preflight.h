@@ -19,8 +19,9 @@ namespace glance::api {
 
 // 200 with X-Glance-Preflight: accepted.
 HttpResponse PreflightAccepted();
-// 403 with the refusal headers; `allow` only for a 405.
-HttpResponse PreflightRefused(int status, const ErrorBody& body, const std::string& allow);
+// 403 with the refusal headers; `headers` are those of the real answer
+// nginx passes on: Allow (405) and WWW-Authenticate (401).
+HttpResponse PreflightRefused(int status, const ErrorBody& body, const HeaderList& headers);
 
 std::string Base64Encode(const std::string& bytes);
 

@@ -18,6 +18,8 @@ class Authenticator {
   // Sets user, tenant, roles, is_admin, read_only and owner of `context`
   // (its request id is the caller's).
   virtual Status Authenticate(const HeaderLookup& header, RequestContext* context) const = 0;
+  // What a 401 carries in WWW-Authenticate ("" for none).
+  virtual std::string Challenge() const { return ""; }
 };
 
 // noauth: every request is an admin without user or tenant.

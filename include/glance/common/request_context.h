@@ -6,6 +6,8 @@
 //   trusted-auth: X-Identity-Status must be "Confirmed", then X-User-Id,
 //     X-Project-Id / X-Tenant-Id and X-Roles make the context; otherwise 401,
 //     or a read-only anonymous context when allow_anonymous_access is on.
+//   keystone: X-Auth-Token validated with Keystone (glance/auth/keystone_auth.h);
+//     glance-api only.
 #ifndef GLANCE_COMMON_REQUEST_CONTEXT_H_
 #define GLANCE_COMMON_REQUEST_CONTEXT_H_
 
@@ -19,7 +21,7 @@
 
 namespace glance {
 
-enum class AuthMode { kNoAuth, kTrustedAuth };
+enum class AuthMode { kNoAuth, kTrustedAuth, kKeystone };
 
 struct ContextOptions {
   AuthMode mode = AuthMode::kNoAuth;

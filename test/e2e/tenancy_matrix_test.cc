@@ -1,6 +1,7 @@
 // The tenancy matrix (issue 5; spec §3, §8, §14, §19.1, §20): every v1
 // route, tried by each kind of caller on a private image its owner shares
-// and on a public one, through nginx on the trusted-auth stack, each cell's
+// and on a public one, through nginx on the trusted-auth stack and again
+// with real tokens on the keystone stack, each cell's
 // status asserted.  Callers:
 //   admin   the admin role, another tenant
 //   owner   the image's tenant
@@ -12,11 +13,13 @@
 // Mutating cells get a fresh image each, so no cell depends on another.
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <tuple>
 
 #include <boost/test/unit_test.hpp>
 
 #include "e2e.h"
+#include "keystone.h"
 
 using namespace e2e;
 
@@ -25,21 +28,13 @@ namespace {
 enum Actor { kAdmin, kOwner, kMember, kSharer, kOther, kAnon, kActors };
 const char* const kActorNames[kActors] = {"admin", "owner", "member", "sharer", "other", "anon"};
 
+// The callers of one test: their tenants, and an API client for each.
 struct World {
   std::string tag = NewRunTag();
-  std::string owner = "mx-owner-" + tag, member = "mx-member-" + tag, sharer = "mx-sharer-" + tag,
-              other = "mx-other-" + tag;
+  std::string owner, member, sharer, other;  // tenant (project) ids
+  std::function<Api(Actor)> as;
 
-  Api As(Actor actor) const {
-    switch (actor) {
-      case kAdmin: return TrustedStack().api(Identity("mx-admin-" + tag, "admin"));
-      case kOwner: return TrustedStack().api(Identity(owner));
-      case kMember: return TrustedStack().api(Identity(member));
-      case kSharer: return TrustedStack().api(Identity(sharer));
-      case kOther: return TrustedStack().api(Identity(other));
-      default: return TrustedStack().api();
-    }
-  }
+  Api As(Actor actor) const { return as(actor); }
 
   // A private image of `owner` with data, shared with member and sharer;
   // or a public one, shared with nobody.
@@ -66,6 +61,52 @@ struct World {
     return image.id;
   }
 };
+
+// trusted-auth: identity headers of tenants made up for this test.
+World TrustedWorld() {
+  World w;
+  w.owner = "mx-owner-" + w.tag;
+  w.member = "mx-member-" + w.tag;
+  w.sharer = "mx-sharer-" + w.tag;
+  w.other = "mx-other-" + w.tag;
+  w.as = [w = w](Actor actor) {
+    switch (actor) {
+      case kAdmin: return TrustedStack().api(Identity("mx-admin-" + w.tag, "admin"));
+      case kOwner: return TrustedStack().api(Identity(w.owner));
+      case kMember: return TrustedStack().api(Identity(w.member));
+      case kSharer: return TrustedStack().api(Identity(w.sharer));
+      case kOther: return TrustedStack().api(Identity(w.other));
+      default: return TrustedStack().api();
+    }
+  };
+  return w;
+}
+
+// keystone: real tokens of Keystone's admin, demo (the owner) and alt_demo
+// (the member), and of two projects made once per run for the sharer and
+// the other tenant; anonymous sends no token.
+World KeystoneWorld() {
+  static std::once_flag once;
+  static std::string sharer, sharer_token, other, other_token;
+  Keystone& ks = TheKeystone();
+  KeystoneStack();
+  std::call_once(once, [&ks] {
+    std::string tag = NewRunTag();
+    sharer = ks.NewProjectUser("mx_sharer_" + tag, &sharer_token);
+    other = ks.NewProjectUser("mx_other_" + tag, &other_token);
+  });
+  World w;
+  w.owner = ks.Var("DEMO_PROJECT_ID");
+  w.member = ks.Var("ALT_DEMO_PROJECT_ID");
+  w.sharer = sharer;
+  w.other = other;
+  std::array<std::string, kActors> tokens = {ks.Token("admin"), ks.Token("demo"), ks.Token("alt_demo"),
+                                             sharer_token, other_token, ""};
+  w.as = [tokens](Actor actor) {
+    return actor == kAnon ? KeystoneStack().api() : KeystoneStack().api(TokenHeaders(tokens[actor]));
+  };
+  return w;
+}
 
 struct Cell {
   std::string route;
@@ -101,12 +142,7 @@ Reply MembersPut(Api& api, const std::string& id, const json& body) {
                  body.dump(), "application/json");
 }
 
-}  // namespace
-
-BOOST_AUTO_TEST_SUITE(tenancy_matrix)
-
-BOOST_AUTO_TEST_CASE(private_shared_image) {
-  World w;
+void PrivateSharedImage(const World& w) {
   const std::string kept = w.NewImage(false);  // for the cells that change nothing
   auto fresh = [&w] { return w.NewImage(false); };
   //                                                        admin owner member sharer other anon
@@ -191,8 +227,7 @@ BOOST_AUTO_TEST_CASE(private_shared_image) {
   BOOST_TEST(after.Header("x-image-meta-name") == "mx");
 }
 
-BOOST_AUTO_TEST_CASE(public_image) {
-  World w;
+void PublicImage(const World& w) {
   const std::string kept = w.NewImage(true);
   auto fresh = [&w] { return w.NewImage(true); };
   //                                                        admin owner member sharer other anon
@@ -224,8 +259,7 @@ BOOST_AUTO_TEST_CASE(public_image) {
 }
 
 // Only an admin may give an image away, publish it, or mark it deleted.
-BOOST_AUTO_TEST_CASE(admin_only_fields) {
-  World w;
+void AdminOnlyFields(const World& w) {
   Api owner = w.As(kOwner), admin = w.As(kAdmin);
   ImageRef mine = ReserveImage(owner, "mx-owner-field", {{"x-image-meta-owner", w.other}});
   BOOST_TEST_REQUIRE(mine.reply.status == 201, mine.reply.Describe());
@@ -260,8 +294,16 @@ BOOST_AUTO_TEST_CASE(admin_only_fields) {
 }
 
 // shared-images lists exactly the memberships of that member, no more.
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(tenancy_matrix)
+
+BOOST_AUTO_TEST_CASE(private_shared_image) { PrivateSharedImage(TrustedWorld()); }
+BOOST_AUTO_TEST_CASE(public_image) { PublicImage(TrustedWorld()); }
+BOOST_AUTO_TEST_CASE(admin_only_fields) { AdminOnlyFields(TrustedWorld()); }
+
 BOOST_AUTO_TEST_CASE(shared_images_lists_exactly_what_is_shared) {
-  World w;
+  World w = TrustedWorld();
   std::string one = w.NewImage(false), two = w.NewImage(false);
   std::string unshared = w.NewImage(true);
   Reply removed = w.As(kOwner).Delete("/v1/images/" + two + "/members/" + w.member);
@@ -338,5 +380,15 @@ BOOST_AUTO_TEST_CASE(anonymous_read_only_context) {
   }
   BOOST_TEST(owner.Head("/v1/images/" + shown.id).Header("x-image-meta-name") == "anon-public");
 }
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The same matrix with real Keystone tokens (issue 12): every cell holds
+// unchanged in keystone mode.
+BOOST_AUTO_TEST_SUITE(tenancy_matrix_keystone)
+
+BOOST_AUTO_TEST_CASE(private_shared_image) { PrivateSharedImage(KeystoneWorld()); }
+BOOST_AUTO_TEST_CASE(public_image) { PublicImage(KeystoneWorld()); }
+BOOST_AUTO_TEST_CASE(admin_only_fields) { AdminOnlyFields(KeystoneWorld()); }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -23,11 +23,15 @@ api::ApiOptions LoadOptions(const Config& config) {
   return options;
 }
 
-void WarnIfNoAuth(const api::ApiOptions& options) {
+void LogAuthMode(const api::ApiOptions& options) {
   if (options.context.mode == AuthMode::kNoAuth) {
     LogWarning("auth mode is noauth: EVERY REQUEST ACTS AS AN ADMIN. Use [paste_deploy] "
-               "flavor = trusted-auth behind an authenticating front for anything but a "
-               "private development stack.");
+               "flavor = keystone, or trusted-auth behind an authenticating front, for "
+               "anything but a private development stack.");
+  } else if (options.context.mode == AuthMode::kKeystone) {
+    LogInfo("auth mode is keystone: tokens validated at " + options.keystone.IdentityUrl() + " as " +
+            options.keystone.username + ", answers cached up to " +
+            std::to_string(options.keystone.token_cache_time) + " s");
   }
 }
 
@@ -56,7 +60,7 @@ int main(int argc, char** argv) {
     std::cerr << "glance-api: " << e.what() << std::endl;
     return 2;
   }
-  WarnIfNoAuth(options);
+  LogAuthMode(options);
   // Workers are forked from the supervisor, which never serves: replacing
   // the controller here reaches only the workers forked after the reload.
   auto controller = std::make_unique<api::ApiController>(options);
@@ -68,7 +72,7 @@ int main(int argc, char** argv) {
       if (!SetUpLogging(fresh, "glance-api", args.debug, &error)) LogError("reload: " + error);
       LogConfigChanges(config, fresh, {"[DEFAULT] fcgi_socket", "[DEFAULT] workers",
                                        "[DEFAULT] worker_threads"});
-      WarnIfNoAuth(fresh_options);
+      LogAuthMode(fresh_options);
       fresh_options.fcgi = options.fcgi;
       controller = std::make_unique<api::ApiController>(fresh_options);
       config = std::move(fresh);

@@ -51,7 +51,7 @@ std::vector<int> FreePorts(int count) {
   std::vector<int> fds, ports;
   for (int i = 0; i < count; ++i) {
     int port = 0;
-    fds.push_back(glance::test::BindRandomTestPort(&port));
+    fds.push_back(testsupport::BindRandomTestPort(&port));
     ports.push_back(port);
   }
   for (int fd : fds) ::close(fd);

@@ -143,7 +143,7 @@ std::string RequireEnv(const char* name) {
 
 int PickFreePort() {
   int port = 0;
-  ::close(glance::test::BindRandomTestPort(&port));
+  ::close(testsupport::BindRandomTestPort(&port));
   return port;
 }
 

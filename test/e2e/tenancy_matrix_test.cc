@@ -32,11 +32,11 @@ struct World {
 
   Api As(Actor actor) const {
     switch (actor) {
-      case kAdmin: return TrustedStack().api(Identity("mx-admin-" + tag, "admin"));
-      case kOwner: return TrustedStack().api(Identity(owner));
-      case kMember: return TrustedStack().api(Identity(member));
-      case kSharer: return TrustedStack().api(Identity(sharer));
-      case kOther: return TrustedStack().api(Identity(other));
+      case kAdmin: return TrustedStack().api(ForTenant("mx-admin-" + tag, "admin"));
+      case kOwner: return TrustedStack().api(ForTenant(owner));
+      case kMember: return TrustedStack().api(ForTenant(member));
+      case kSharer: return TrustedStack().api(ForTenant(sharer));
+      case kOther: return TrustedStack().api(ForTenant(other));
       default: return TrustedStack().api();
     }
   }
@@ -304,7 +304,7 @@ BOOST_AUTO_TEST_CASE(anonymous_read_only_context) {
   scratch.Start();
   BOOST_TEST_REQUIRE(scratch.started(), scratch.start_error());
   std::string tag = NewRunTag();
-  Api owner = scratch.api(Identity("anon-owner-" + tag)), admin = scratch.api(Identity("a", "admin"));
+  Api owner = scratch.api(ForTenant("anon-owner-" + tag)), admin = scratch.api(ForTenant("a", "admin"));
   Api anonymous = scratch.api();
   ImageRef hidden = CreateImage(owner, "anon-private", "private-bytes");
   ImageRef shown = CreateImage(owner, "anon-public", "public-bytes");

@@ -42,6 +42,9 @@ UNIT_SRCS := $(wildcard test/unit/*.cc)
 # The fuzz targets' checks also run in the unit tests, over every kept input.
 FUZZ_SRCS := $(wildcard test/fuzz/*_fuzz.cc)
 INTEG_SRCS := $(wildcard test/integration/*.cc)
+# The plumbing the integration and end-to-end tests share (HTTP client,
+# processes, files): compiled once, linked into both.
+SUPPORT_OBJS := $(patsubst %.cc,$(BUILD)/%.o,$(wildcard test/support/*.cc))
 UNIT_TESTS := $(BUILD)/test/unit_tests
 INTEG_TESTS := $(BUILD)/test/integration_tests
 E2E_SRCS := $(wildcard test/e2e/*.cc)
@@ -95,13 +98,13 @@ $(UNIT_TESTS): $(UNIT_SRCS:%.cc=$(BUILD)/%.o) $(FUZZ_SRCS:%.cc=$(BUILD)/%.o) $(C
 	@echo "  LD    $@"
 	$(Q)$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(TEST_LDLIBS) $(LDLIBS)
 
-$(INTEG_TESTS): $(INTEG_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
+$(INTEG_TESTS): $(INTEG_SRCS:%.cc=$(BUILD)/%.o) $(SUPPORT_OBJS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
 	$(Q)$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(TEST_LDLIBS) $(LDLIBS)
 
 TEST_BINARIES := $(UNIT_TESTS) $(if $(INTEG_SRCS),$(INTEG_TESTS)) $(if $(E2E_SRCS),$(E2E_TESTS))
-$(E2E_TESTS): $(E2E_SRCS:%.cc=$(BUILD)/%.o) $(CORE_LIB)
+$(E2E_TESTS): $(E2E_SRCS:%.cc=$(BUILD)/%.o) $(SUPPORT_OBJS) $(CORE_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD    $@"
 	$(Q)$(CXX) $(CXXFLAGS) $^ -o $@ $(LDFLAGS) $(TEST_LDLIBS) $(LDLIBS)

@@ -10,7 +10,7 @@ namespace {
 // POST without body; expects 400 with `message` in the body and no image.
 void ExpectCreate400(const Headers& headers, const std::string& message) {
   Api api = NoAuthStack().api();
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   Headers with_id = headers;
   with_id.push_back({"x-image-meta-id", id});
   Reply reply = api.Post("/v1/images", with_id, "", "");
@@ -91,7 +91,7 @@ BOOST_AUTO_TEST_CASE(other_field_validation) {
   BOOST_TEST(bad_id.status == 400, bad_id.Describe());
   BOOST_TEST(bad_id.body.find("Invalid image id format") != std::string::npos, bad_id.body);
   // A duplicate id.
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   BOOST_TEST(api.Post("/v1/images", {{"x-image-meta-id", id}}, "", "").status == 201);
   Reply duplicate = api.Post("/v1/images", {{"x-image-meta-id", id}}, "", "");
   BOOST_TEST(duplicate.status == 409, duplicate.Describe());
@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE(other_field_validation) {
 BOOST_AUTO_TEST_CASE(non_uuid_and_unknown_ids_are_404) {
   Api api = NoAuthStack().api();
   for (const std::string& id : {std::string("1"), std::string("not-a-uuid"),
-                                std::string(37, 'a'), NewUuid() + "0", NewUuid()}) {
+                                std::string(37, 'a'), RandomUuid() + "0", RandomUuid()}) {
     std::string path = "/v1/images/" + id;
     BOOST_TEST(api.Head(path).status == 404, "HEAD " << path);
     BOOST_TEST(api.Get(path).status == 404, "GET " << path);
@@ -109,7 +109,7 @@ BOOST_AUTO_TEST_CASE(non_uuid_and_unknown_ids_are_404) {
     BOOST_TEST(api.Delete(path).status == 404, "DELETE " << path);
   }
   // An upload to an unknown id leaves nothing behind.
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   Reply put = api.Put("/v1/images/" + id, {}, "data for nobody");
   BOOST_TEST(put.status == 404, put.Describe());
   CheckNoDataLeft(NoAuthStack(), id);
@@ -142,7 +142,7 @@ BOOST_AUTO_TEST_CASE(server_owned_fields_cannot_be_changed) {
   BOOST_TEST(status.status == 403, status.Describe());
   Reply same_status = api.Put(path, {{"x-image-meta-status", "active"}}, "", "");
   BOOST_TEST(same_status.status == 200, same_status.Describe());
-  Reply id = api.Put(path, {{"x-image-meta-id", NewUuid()}}, "", "");
+  Reply id = api.Put(path, {{"x-image-meta-id", RandomUuid()}}, "", "");
   BOOST_TEST(id.status == 403, id.Describe());
   // x-image-meta-status on POST is ignored.
   Reply created = api.Post("/v1/images", {{"x-image-meta-status", "active"}}, "", "");
@@ -160,13 +160,13 @@ BOOST_AUTO_TEST_CASE(methods_not_served_answer_405_with_allow) {
   BOOST_TEST(detail.status == 405, detail.Describe());
   Reply head_detail = api.Head("/v1/images/detail");
   BOOST_TEST(head_detail.status == 405, head_detail.Describe());
-  Reply post_image = api.Post("/v1/images/" + NewUuid(), {}, "", "");
+  Reply post_image = api.Post("/v1/images/" + RandomUuid(), {}, "", "");
   BOOST_TEST(post_image.status == 405, post_image.Describe());
   std::string allow = post_image.Header("Allow");
   for (const char* m : {"GET", "HEAD", "PUT", "DELETE"}) {
     BOOST_TEST(allow.find(m) != std::string::npos, "Allow: " << allow);
   }
-  Reply options = api.Method("OPTIONS", "/v1/images", {});
+  Reply options = api.Send("OPTIONS", "/v1/images", {});
   BOOST_TEST(options.status == 405, options.Describe());
   Reply nowhere = api.Get("/v1/nowhere");
   BOOST_TEST(nowhere.status == 404, nowhere.Describe());

@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(queued_and_killed_images_can_be_deleted) {
   BOOST_TEST(api.Delete("/v1/images/" + queued.id).status == 200);
   BOOST_TEST(HeadStatus(api, queued.id) == "deleted");
 
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   Reply killed = api.Post("/v1/images", ImageHeaders("e2e-delete-killed", {{"x-image-meta-id", id},
                                                                          {"x-image-meta-size", "1"}}),
                           "two");

@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(get_of_non_active_images_is_404_head_is_200) {
 
 BOOST_AUTO_TEST_CASE(error_bodies_are_text_by_default_and_json_on_request) {
   Api api = NoAuthStack().api();
-  std::string path = "/v1/images/" + NewUuid();
+  std::string path = "/v1/images/" + RandomUuid();
   Reply text = api.Get(path);
   BOOST_TEST(text.status == 404, text.Describe());
   BOOST_TEST(text.Header("Content-Type").find("text/plain") != std::string::npos, text.Describe());

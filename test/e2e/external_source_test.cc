@@ -54,7 +54,7 @@ struct Origin {
     std::ofstream(dir + "/" + name, std::ios::binary) << data;
     return name;
   }
-  std::string Requests() const { return ReadTextFile(dir + "/requests.log"); }
+  std::string Requests() const { return ReadFile(dir + "/requests.log"); }
 };
 
 struct Tagged {
@@ -366,8 +366,8 @@ BOOST_FIXTURE_TEST_CASE(a_worker_stopped_mid_copy_leaves_the_image_killed, Origi
 
 BOOST_FIXTURE_TEST_CASE(non_admins_may_not_use_sources_by_default, Origin) {
   std::string tag = NewRunTag();
-  Api user = TrustedStack().api(Identity("tenant-src-" + tag));
-  Api admin = TrustedStack().api(Identity("admin-src-" + tag, "admin"));
+  Api user = TrustedStack().api(ForTenant("tenant-src-" + tag));
+  Api admin = TrustedStack().api(ForTenant("admin-src-" + tag, "admin"));
   Tagged t;
   std::string url = Url("/files/" + Put("i", "bytes"));
   for (const char* header : {"x-image-meta-location", "x-glance-api-copy-from"}) {

@@ -8,7 +8,6 @@
 #include "glance/common/text.h"
 
 using namespace e2e;
-using glance::UrlEncode;
 
 namespace {
 
@@ -195,7 +194,7 @@ BOOST_AUTO_TEST_CASE(sql_metacharacters_in_every_filter) {
   };
   std::vector<Attempt> attempts;
   for (const std::string& payload : payloads) {
-    std::string value = UrlEncode(payload);
+    std::string value = glance::UrlEncode(payload);
     // Free-text filters (spec §7.1: exact match, no validation): a
     // legitimate value that matches nothing.
     for (const char* filter : {"name", "property-os_distro"}) {
@@ -237,16 +236,16 @@ BOOST_AUTO_TEST_CASE(absurd_limits_and_markers) {
                       "limit param must be positive"});
   for (const std::string& limit : std::vector<std::string>{"abc", "1e3", "0x10", "", " 5", "5 ", "1.0"}) {
     attempts.push_back({"limit=" + limit,
-                        [limit](const Api& a) { return a.Get("/v1/images?limit=" + UrlEncode(limit)); },
+                        [limit](const Api& a) { return a.Get("/v1/images?limit=" + glance::UrlEncode(limit)); },
                         400, "limit param must be an integer"});
   }
   // (An admin may page from a deleted image: admins see deleted images.)
   attempts.push_back({"marker=<unknown uuid>",
-                      [](const Api& a) { return a.Get("/v1/images/detail?marker=" + NewUuid()); }, 400,
+                      [](const Api& a) { return a.Get("/v1/images/detail?marker=" + RandomUuid()); }, 400,
                       "Invalid marker. Image could not be found."});
   for (const std::string& marker : std::vector<std::string>{std::string("not-a-uuid"), std::string("")}) {
     attempts.push_back({"marker=" + marker,
-                        [marker](const Api& a) { return a.Get("/v1/images/detail?marker=" + UrlEncode(marker)); },
+                        [marker](const Api& a) { return a.Get("/v1/images/detail?marker=" + glance::UrlEncode(marker)); },
                         400, "Invalid marker format"});
   }
   RunAttempts(attempts);
@@ -270,8 +269,8 @@ BOOST_AUTO_TEST_CASE(absurd_limits_and_markers) {
 
 BOOST_AUTO_TEST_CASE(foreign_marker_is_refused) {
   std::string tag = NewRunTag();
-  Api owner = TrustedStack().api(Identity("hostile-owner-" + tag));
-  Api stranger = TrustedStack().api(Identity("hostile-stranger-" + tag));
+  Api owner = TrustedStack().api(ForTenant("hostile-owner-" + tag));
+  Api stranger = TrustedStack().api(ForTenant("hostile-stranger-" + tag));
   ImageRef secret = ReserveImage(owner, "e2e-hostile-private");
   BOOST_TEST_REQUIRE(secret.reply.status == 201, secret.reply.Describe());
   Reply reply = stranger.Get("/v1/images/detail?marker=" + secret.id);
@@ -303,7 +302,7 @@ BOOST_AUTO_TEST_CASE(dates_in_bad_formats) {
   for (const std::string& value : std::vector<std::string>{"yesterday", "2026-13-45T99:99:99", "0000-00-00", "2026-11-26T",
                                    "1e10", "'; DROP TABLE images; --", "2026-11-26T10:00:00+99:00"}) {
     attempts.push_back({"changes-since=" + value,
-                        [value](const Api& api) { return api.Get("/v1/images/detail?changes-since=" + UrlEncode(value)); },
+                        [value](const Api& api) { return api.Get("/v1/images/detail?changes-since=" + glance::UrlEncode(value)); },
                         400, "Unrecognized changes-since value"});
   }
   RunAttempts(attempts);
@@ -334,7 +333,7 @@ BOOST_AUTO_TEST_CASE(bodies_on_routes_that_take_none) {
 
 BOOST_AUTO_TEST_CASE(errors_come_as_json_when_asked) {
   RunAttempts({{"unknown id, Accept: application/json",
-                [](const Api& api) { return api.Get("/v1/images/" + NewUuid(), {{"Accept", "application/json"}}); },
+                [](const Api& api) { return api.Get("/v1/images/" + RandomUuid(), {{"Accept", "application/json"}}); },
                 404},
                {"bad limit, Accept: application/json",
                 [](const Api& api) { return api.Get("/v1/images?limit=x", {{"Accept", "application/json"}}); },

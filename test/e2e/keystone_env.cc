@@ -19,11 +19,6 @@ std::string ScriptPath() {
   return std::string(dir && *dir ? dir : "scripts") + "/keystone";
 }
 
-std::string Trim(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
-
 }  // namespace
 
 void Keystone::StartInBackground() {
@@ -81,7 +76,7 @@ std::string Keystone::Script(const std::string& verb, const std::vector<std::str
   for (const std::string& a : args) command += " '" + a + "'";
   command += " > '" + out + "'";
   int rc = RunCommand({"/bin/bash", "-c", command}, {}, log_, std::chrono::seconds(120));
-  std::string output = Trim(ReadTextFile(out));
+  std::string output = Trim(ReadFile(out));
   if (rc != 0) {
     throw std::runtime_error("scripts/keystone " + verb + " failed (" + std::to_string(rc) + "): " +
                              TailOfFile(log_, 2000));

@@ -83,7 +83,7 @@ BOOST_AUTO_TEST_CASE(missing_garbage_and_expired_tokens_are_401_with_the_challen
   for (const auto& [what, headers] : cases) {
     Api api = stack.api(headers);
     ExpectUnauthorized(api.Get("/v1/images"), what + " GET");
-    Reply head = api.Head("/v1/images/" + NewUuid());
+    Reply head = api.Head("/v1/images/" + RandomUuid());
     BOOST_TEST(head.status == 401, what << " HEAD: " << head.Describe());
     BOOST_TEST(head.Header("WWW-Authenticate") == Challenge());
   }
@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(an_upload_with_a_bad_token_is_refused_before_its_body) {
   Api api = stack.api();
   const int64_t size = 8 << 20;
   for (bool expect_continue : {true, false}) {
-    std::string head = "PUT /v1/images/" + NewUuid() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    std::string head = "PUT /v1/images/" + RandomUuid() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                        "X-Auth-Token: gAAAAABnot-a-token-" + NewRunTag() + "\r\n"
                        "Content-Type: application/octet-stream\r\nContent-Length: " + std::to_string(size) +
                        "\r\n" + (expect_continue ? "Expect: 100-continue\r\n" : "") + "\r\n";
@@ -187,7 +187,7 @@ BOOST_AUTO_TEST_CASE(the_service_token_revoked_under_the_api_is_issued_again) {
     Reply r = stack.api(TokenHeaders(ks.Token("demo"))).Get("/v1/images");
     BOOST_TEST(r.status == 200, r.Describe());
   }
-  BOOST_TEST(ReadTextFile(stack.LogDir() + "/glance-api.log").find("the service token was refused") !=
+  BOOST_TEST(ReadFile(stack.LogDir() + "/glance-api.log").find("the service token was refused") !=
              std::string::npos);
 }
 
@@ -232,7 +232,7 @@ std::string Glance(const std::string& openrc, const std::string& arguments, int*
   std::string command = ". '" + openrc + "' && script -qec \"glance " + arguments + "\" /dev/null < /dev/null > '" +
                         out + "' 2>&1";
   *rc = RunCommand({"/bin/bash", "-c", command}, {}, out + ".log", std::chrono::seconds(120));
-  std::string text = ReadTextFile(out);
+  std::string text = ReadFile(out);
   std::filesystem::remove(out);
   std::filesystem::remove(out + ".log");
   return text;
@@ -291,7 +291,7 @@ BOOST_AUTO_TEST_CASE(a_glanceclient_v1_session_through_the_catalog) {
   std::string out = stack.var_dir() + "/cli-download.bin";
   Glance(demo, "image-download --file " + out + " " + id, &rc);
   BOOST_TEST(rc == 0);
-  BOOST_TEST(Md5Hex(ReadTextFile(out)) == Md5Hex(data));
+  BOOST_TEST(Md5Hex(ReadFile(out)) == Md5Hex(data));
 
   // Not alt_demo's until it is shared with it.
   std::string hidden = Glance(alt, "image-show " + id, &rc);
@@ -306,7 +306,7 @@ BOOST_AUTO_TEST_CASE(a_glanceclient_v1_session_through_the_catalog) {
   std::filesystem::remove(out);
   Glance(alt, "image-download --file " + out + " " + id, &rc);
   BOOST_TEST(rc == 0);
-  BOOST_TEST(Md5Hex(ReadTextFile(out)) == Md5Hex(data));
+  BOOST_TEST(Md5Hex(ReadFile(out)) == Md5Hex(data));
   // A member cannot delete it; the owner can.
   // (glanceclient v1 exits 0 even when a delete fails: read what it says.)
   std::string refused = Glance(alt, "image-delete " + id, &rc);

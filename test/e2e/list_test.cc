@@ -245,7 +245,7 @@ BOOST_AUTO_TEST_CASE(bad_list_parameters_are_400) {
   ExpectBadQuery("limit=-1", "limit param must be positive");
   ExpectBadQuery("limit=abc", "limit param must be an integer");
   ExpectBadQuery("marker=not-a-uuid", "marker");
-  ExpectBadQuery("marker=" + NewUuid(), "marker");
+  ExpectBadQuery("marker=" + RandomUuid(), "marker");
   // Upstream's API text for a bad filter value (glance/api/v1/images.py _get_filters).
   ExpectBadQuery("is_public=imalittleteapot", "Bad value passed to filter is_public got imalittleteapot");
   ExpectBadQuery("size_min=-1", "Bad value passed to filter size_min got -1");
@@ -259,7 +259,7 @@ BOOST_AUTO_TEST_CASE(bad_list_parameters_are_400) {
 BOOST_AUTO_TEST_CASE(killed_images_are_not_listed) {
   Api api = NoAuthStack().api();
   std::string tag = NewRunTag();
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   Reply killed = api.Post("/v1/images",
                           ImageHeaders("e2e-list-killed", {{"x-image-meta-id", id},
                                                            {"x-image-meta-is_public", "true"},

@@ -138,7 +138,7 @@ BOOST_AUTO_TEST_CASE(bad_member_requests) {
   BOOST_TEST(bad_share.status == 400, bad_share.Describe());
   BOOST_TEST(Members(api, id).size() == 0u);
   // Unknown and malformed image ids.
-  for (const std::string& bad : {NewUuid(), std::string("not-a-uuid")}) {
+  for (const std::string& bad : {RandomUuid(), std::string("not-a-uuid")}) {
     BOOST_TEST(api.Get("/v1/images/" + bad + "/members").status == 404, bad);
     BOOST_TEST(api.Put("/v1/images/" + bad + "/members/t", {}, "", "").status == 404, bad);
     BOOST_TEST(api.Delete("/v1/images/" + bad + "/members/t").status == 404, bad);

@@ -124,13 +124,13 @@ void CheckRefusedWithoutReceiving(const Refusal& r) {
 }
 
 std::string QueuedImage(const Stack& stack, const std::string& tenant) {
-  ImageRef image = ReserveImage(stack.api(Identity(tenant)), "e2e-preflight-queued");
+  ImageRef image = ReserveImage(stack.api(ForTenant(tenant)), "e2e-preflight-queued");
   BOOST_TEST_REQUIRE(image.reply.status == 201, image.reply.Describe());
   return image.id;
 }
 
 Headers UploadHeaders(const std::string& tenant) {
-  Headers h = tenant.empty() ? Headers{} : Identity(tenant);
+  Headers h = tenant.empty() ? Headers{} : ForTenant(tenant);
   h.emplace_back("x-image-meta-name", "e2e-preflight");
   h.emplace_back("x-image-meta-disk_format", "raw");
   h.emplace_back("x-image-meta-container_format", "bare");
@@ -155,7 +155,7 @@ BOOST_AUTO_TEST_CASE(upload_to_another_tenants_image_is_refused_before_its_body)
 
 BOOST_AUTO_TEST_CASE(upload_to_an_active_image_is_refused_before_its_body) {
   std::string tenant = "pf-active-" + NewRunTag();
-  ImageRef image = CreateImage(Guarded().stack.api(Identity(tenant)), "e2e-preflight-active", "data");
+  ImageRef image = CreateImage(Guarded().stack.api(ForTenant(tenant)), "e2e-preflight-active", "data");
   BOOST_TEST_REQUIRE(image.reply.status == 201, image.reply.Describe());
   CheckRefusedWithoutReceiving({"an active image", "PUT", "/v1/images/" + image.id,
                                 UploadHeaders(tenant), kGiB, 409, "Cannot upload to an unqueued image"});
@@ -163,7 +163,7 @@ BOOST_AUTO_TEST_CASE(upload_to_an_active_image_is_refused_before_its_body) {
 
 BOOST_AUTO_TEST_CASE(upload_over_the_quota_is_refused_before_its_body) {
   std::string tenant = "pf-quota-" + NewRunTag();
-  ImageRef first = CreateImage(Guarded().stack.api(Identity(tenant)), "e2e-preflight-quota",
+  ImageRef first = CreateImage(Guarded().stack.api(ForTenant(tenant)), "e2e-preflight-quota",
                                RandomBytes(20 * kMiB, 7));
   BOOST_TEST_REQUIRE(first.reply.status == 201, first.reply.Describe());
   CheckRefusedWithoutReceiving(
@@ -200,7 +200,7 @@ BOOST_AUTO_TEST_CASE(concurrent_uploads_never_exceed_the_quota) {
   std::vector<std::thread> clients;
   for (int i = 0; i < 8; ++i) {
     clients.emplace_back([&, i] {
-      ImageRef image = CreateImage(stack.api(Identity(tenant)), "e2e-race-" + std::to_string(i), data);
+      ImageRef image = CreateImage(stack.api(ForTenant(tenant)), "e2e-race-" + std::to_string(i), data);
       statuses[i] = image.reply.status;
       bodies[i] = image.reply.body;
     });
@@ -217,7 +217,7 @@ BOOST_AUTO_TEST_CASE(concurrent_uploads_never_exceed_the_quota) {
   }
   BOOST_TEST(created == 6);
   BOOST_TEST(refused == 2);
-  json listed = stack.api(Identity(tenant)).Get("/v1/images/detail?is_public=none&limit=100").Json();
+  json listed = stack.api(ForTenant(tenant)).Get("/v1/images/detail?is_public=none&limit=100").Json();
   int64_t active_bytes = 0;
   for (const json& image : listed["images"]) {
     if (image["status"] == "active") active_bytes += image["size"].get<int64_t>();
@@ -231,7 +231,7 @@ BOOST_AUTO_TEST_CASE(concurrent_uploads_never_exceed_the_quota) {
 BOOST_AUTO_TEST_CASE(chunked_upload_that_fills_the_store_gets_413_and_leaves_nothing) {
   Stack& stack = Guarded().stack;
   std::string before = stack.Fingerprint();
-  Reply reply = stack.api(Identity("pf-chunked-" + NewRunTag()))
+  Reply reply = stack.api(ForTenant("pf-chunked-" + NewRunTag()))
                     .SendChunked("POST", "/v1/images", UploadHeaders(""), std::string(96 * kMiB, 'c'),
                                  1 << 20);
   BOOST_TEST(reply.status == 413, reply.Describe());
@@ -244,13 +244,13 @@ BOOST_AUTO_TEST_CASE(chunked_upload_that_fills_the_store_gets_413_and_leaves_not
 // Allow, in upstream's order; the api's own 405s use the same order.
 BOOST_AUTO_TEST_CASE(methods_nginx_refuses_answer_405_with_allow) {
   Api api = Guarded().stack.api();
-  std::string id = NewUuid();
-  Reply trace = api.Method("TRACE", "/v1/images/" + id, {});
+  std::string id = RandomUuid();
+  Reply trace = api.Send("TRACE", "/v1/images/" + id, {});
   BOOST_TEST(trace.status == 405, trace.Describe());
   BOOST_TEST(trace.Header("Allow") == "GET, HEAD, PUT, DELETE");
   BOOST_TEST(trace.body.find("The method TRACE is not allowed for this resource.") != std::string::npos);
-  BOOST_TEST(api.Method("TRACE", "/v1/images", {}).Header("Allow") == "GET, POST");
-  Reply post = api.Post("/v1/images/" + id, Identity("pf-405"));
+  BOOST_TEST(api.Send("TRACE", "/v1/images", {}).Header("Allow") == "GET, POST");
+  Reply post = api.Post("/v1/images/" + id, ForTenant("pf-405"));
   BOOST_TEST(post.status == 405, post.Describe());
   BOOST_TEST(post.Header("Allow") == "GET, HEAD, PUT, DELETE");
 }

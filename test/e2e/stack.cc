@@ -234,7 +234,7 @@ int Stack::Restart(std::string* log_tail) {
   int rc = RunCommand({"/bin/bash", ScriptsDir() + "/stack", "start"}, Env(), script_log_,
                       std::chrono::seconds(120));
   if (log_tail) {
-    std::string text = ReadTextFile(script_log_);
+    std::string text = ReadFile(script_log_);
     *log_tail = before < text.size() ? text.substr(before) : "";
   }
   return rc;

@@ -71,11 +71,11 @@ World TrustedWorld() {
   w.other = "mx-other-" + w.tag;
   w.as = [w = w](Actor actor) {
     switch (actor) {
-      case kAdmin: return TrustedStack().api(Identity("mx-admin-" + w.tag, "admin"));
-      case kOwner: return TrustedStack().api(Identity(w.owner));
-      case kMember: return TrustedStack().api(Identity(w.member));
-      case kSharer: return TrustedStack().api(Identity(w.sharer));
-      case kOther: return TrustedStack().api(Identity(w.other));
+      case kAdmin: return TrustedStack().api(ForTenant("mx-admin-" + w.tag, "admin"));
+      case kOwner: return TrustedStack().api(ForTenant(w.owner));
+      case kMember: return TrustedStack().api(ForTenant(w.member));
+      case kSharer: return TrustedStack().api(ForTenant(w.sharer));
+      case kOther: return TrustedStack().api(ForTenant(w.other));
       default: return TrustedStack().api();
     }
   };
@@ -346,7 +346,7 @@ BOOST_AUTO_TEST_CASE(anonymous_read_only_context) {
   scratch.Start();
   BOOST_TEST_REQUIRE(scratch.started(), scratch.start_error());
   std::string tag = NewRunTag();
-  Api owner = scratch.api(Identity("anon-owner-" + tag)), admin = scratch.api(Identity("a", "admin"));
+  Api owner = scratch.api(ForTenant("anon-owner-" + tag)), admin = scratch.api(ForTenant("a", "admin"));
   Api anonymous = scratch.api();
   ImageRef hidden = CreateImage(owner, "anon-private", "private-bytes");
   ImageRef shown = CreateImage(owner, "anon-public", "public-bytes");

@@ -11,10 +11,10 @@ namespace {
 struct Tenants {
   std::string tag = NewRunTag();
   std::string a = "tenant-a-" + tag, b = "tenant-b-" + tag, c = "tenant-c-" + tag;
-  Api A() const { return TrustedStack().api(Identity(a)); }
-  Api B() const { return TrustedStack().api(Identity(b)); }
-  Api C() const { return TrustedStack().api(Identity(c)); }
-  Api Admin() const { return TrustedStack().api(Identity("admin-" + tag, "admin")); }
+  Api A() const { return TrustedStack().api(ForTenant(a)); }
+  Api B() const { return TrustedStack().api(ForTenant(b)); }
+  Api C() const { return TrustedStack().api(ForTenant(c)); }
+  Api Admin() const { return TrustedStack().api(ForTenant("admin-" + tag, "admin")); }
 };
 
 // Ids of the images `api` lists (detail and index must agree) with the run tag.
@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE(requests_without_confirmed_identity_are_401) {
   for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
            {"GET", "/v1/images"}, {"GET", "/v1/images/detail"}, {"HEAD", path}, {"GET", path},
            {"DELETE", path}, {"GET", path + "/members"}, {"GET", "/v1/shared-images/" + t.a}}) {
-    Reply reply = anonymous.Method(method, target, {});
+    Reply reply = anonymous.Send(method, target, {});
     BOOST_TEST(reply.status == 401, method << " " << target << ": " << reply.Describe());
     BOOST_TEST(reply.Has("x-openstack-request-id"), method << " " << target);
   }
@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(registry_refuses_callers_without_the_shared_secret) {
   Tenants t;
   std::string id = CreateFor(t.A(), "e2e-registry-secret", t.tag, "x");
   Api registry(TrustedStack().registry_port());
-  Headers forged = Identity("admin-" + t.tag, "admin");
+  Headers forged = ForTenant("admin-" + t.tag, "admin");
   forged.push_back({"X-Identity-Status", "Confirmed"});
   for (const std::string& path :
        std::vector<std::string>{"/images/detail", "/images/" + id, "/images/" + id + "/members"}) {
@@ -254,8 +254,8 @@ BOOST_AUTO_TEST_CASE(owner_is_the_tenant_and_cannot_be_forged) {
 // and the registry; a role with a control character is still refused.
 BOOST_AUTO_TEST_CASE(empty_elements_in_roles_are_ignored) {
   Tenants t;
-  Api member = TrustedStack().api(Identity(t.a, "member,"));
-  Api admin = TrustedStack().api(Identity("admin-" + t.tag, ",member,,admin,"));
+  Api member = TrustedStack().api(ForTenant(t.a, "member,"));
+  Api admin = TrustedStack().api(ForTenant("admin-" + t.tag, ",member,,admin,"));
   ImageRef image = ReserveImage(member, "e2e-auth-roles", {{"x-image-meta-property-e2e_auth", t.tag}});
   BOOST_TEST_REQUIRE(image.reply.status == 201, image.reply.Describe());
   BOOST_TEST(image.reply.Json()["image"]["owner"] == t.a, image.reply.body);

@@ -159,7 +159,7 @@ BOOST_AUTO_TEST_SUITE(upload_faults)
 
 BOOST_AUTO_TEST_CASE(api_workers_killed_while_hashing) {
   Stack& stack = Faults();
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   auto sent = UploadWhileKilling(stack, id, 512 * kMiB, false, [&] { KillAll(stack.ApiWorkers()); });
   BOOST_TEST(sent.reply.status == 502, sent.reply.Describe());
   BOOST_TEST(sent.reply.body.find("The API worker handling the request stopped") != std::string::npos);
@@ -168,7 +168,7 @@ BOOST_AUTO_TEST_CASE(api_workers_killed_while_hashing) {
 
 BOOST_AUTO_TEST_CASE(registry_killed_while_hashing) {
   Stack& stack = Faults();
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   auto sent = UploadWhileKilling(stack, id, 512 * kMiB, false, [&] { KillAll(RegistryPids(stack)); });
   BOOST_TEST(sent.reply.status == 503, sent.reply.Describe());
   RestartStack(stack);
@@ -177,7 +177,7 @@ BOOST_AUTO_TEST_CASE(registry_killed_while_hashing) {
 
 BOOST_AUTO_TEST_CASE(nginx_killed_while_hashing_leaves_the_upload_whole) {
   Stack& stack = Faults();
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   int64_t length = 512 * kMiB;
   auto sent = UploadWhileKilling(stack, id, length, false, [&] { KillAll(NginxPids(stack)); });
   BOOST_TEST(sent.reply.status == 0, sent.reply.Describe());
@@ -195,7 +195,7 @@ BOOST_AUTO_TEST_CASE(nginx_killed_while_hashing_leaves_the_upload_whole) {
 
 BOOST_AUTO_TEST_CASE(api_workers_killed_while_receiving) {
   Stack& stack = Faults();
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   int64_t length = 96 * kMiB;
   auto sent = UploadWhileKilling(stack, id, length, true, [&] { KillAll(stack.ApiWorkers()); });
   // nginx had the body, not the workers: the new workers take the upload.
@@ -207,7 +207,7 @@ BOOST_AUTO_TEST_CASE(api_workers_killed_while_receiving) {
 
 BOOST_AUTO_TEST_CASE(registry_killed_while_receiving) {
   Stack& stack = Faults();
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   auto sent = UploadWhileKilling(stack, id, 96 * kMiB, true, [&] { KillAll(RegistryPids(stack)); });
   BOOST_TEST(sent.reply.status == 503, sent.reply.Describe());
   RestartStack(stack);
@@ -218,7 +218,7 @@ BOOST_AUTO_TEST_CASE(registry_killed_while_receiving) {
 
 BOOST_AUTO_TEST_CASE(nginx_killed_while_receiving) {
   Stack& stack = Faults();
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   auto sent = UploadWhileKilling(stack, id, 96 * kMiB, true, [&] { KillAll(NginxPids(stack)); });
   BOOST_TEST(sent.reply.status == 0, sent.reply.Describe());
   RestartStack(stack);

@@ -270,7 +270,7 @@ BOOST_AUTO_TEST_CASE(body_without_formats_is_refused) {
 BOOST_AUTO_TEST_CASE(size_mismatch_kills_the_image_and_leaves_no_data) {
   Stack& stack = NoAuthStack();
   Api api = stack.api();
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   std::string data = Body(1000, 7);
   Reply reply = api.Post("/v1/images", ImageHeaders("e2e-size-mismatch", {{"x-image-meta-id", id},
                                                                         {"x-image-meta-size", "999"}}),
@@ -285,7 +285,7 @@ BOOST_AUTO_TEST_CASE(size_mismatch_kills_the_image_and_leaves_no_data) {
 BOOST_AUTO_TEST_CASE(checksum_mismatch_kills_the_image_and_leaves_no_data) {
   Stack& stack = NoAuthStack();
   Api api = stack.api();
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   std::string data = Body(5000, 8);
   Reply reply = api.Post("/v1/images",
                          ImageHeaders("e2e-checksum-mismatch",
@@ -331,7 +331,7 @@ BOOST_AUTO_TEST_CASE(declared_body_over_the_cap_is_refused_with_413) {
   Stack& stack = NoAuthStack();
   Api api = stack.api();
   std::set<std::string> before = StoreEntries(stack);
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   // The declared length alone is over the cap: nginx answers before the body.
   std::string request =
       "POST /v1/images HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
@@ -356,7 +356,7 @@ BOOST_AUTO_TEST_CASE(chunked_body_over_the_cap_is_refused_with_413) {
   Stack& stack = NoAuthStack();
   Api api = stack.api();
   std::set<std::string> before = StoreEntries(stack);
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   std::string request =
       "POST /v1/images HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
       "x-image-meta-name: e2e-over-cap-chunked\r\nx-image-meta-id: " + id + "\r\n"
@@ -380,7 +380,7 @@ BOOST_AUTO_TEST_CASE(chunked_body_over_the_cap_is_refused_with_413) {
 BOOST_AUTO_TEST_CASE(declared_size_over_the_cap_without_body_is_refused_with_400) {
   Stack& stack = NoAuthStack();
   Api api = stack.api();
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   Reply reply = api.Post("/v1/images",
                          {{"x-image-meta-name", "e2e-declared-over-cap"},
                           {"x-image-meta-id", id},
@@ -444,7 +444,7 @@ BOOST_AUTO_TEST_CASE(client_disconnect_mid_upload_leaves_nothing) {
   Stack& stack = NoAuthStack();
   Api api = stack.api();
   std::set<std::string> before = StoreEntries(stack);
-  std::string id = NewUuid();
+  std::string id = RandomUuid();
   std::string request =
       "POST /v1/images HTTP/1.1\r\nHost: 127.0.0.1\r\n"
       "x-image-meta-name: e2e-disconnect\r\nx-image-meta-id: " + id + "\r\n"

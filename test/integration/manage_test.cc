@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(db_sync_keeps_existing_data) {
   Api api = env.api();
   Headers h = ForTenant(Unique("t-manage"));
   std::string id = S(CreateImage(api, h, {{"name", "kept"}, {"properties", {{"k", "v"}}}}), "id");
-  BOOST_REQUIRE(api.Put("/images/" + id + "/members/t-m", "", h).status == 204);
+  BOOST_REQUIRE(api.Put("/images/" + id + "/members/t-m", h).status == 204);
   DbSnapshot before = env.Snapshot();
   ProcessResult sync = RunManage(env.registry().config_path(), {"db_sync"});
   BOOST_TEST((sync.exited && sync.exit_code == 0), sync.output << sync.errors);

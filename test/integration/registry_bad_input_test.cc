@@ -141,7 +141,7 @@ BOOST_AUTO_TEST_CASE(malformed_create_bodies_are_400) {
   CreateImage(api, h, {{"name", "seed"}});
   DbSnapshot before = env.Snapshot();
   for (const auto& body : kMalformedBodies) {
-    Response r = api.Post("/images", body, h);
+    Response r = api.Post("/images", h, body);
     BOOST_TEST(r.status == 400, "POST " << body << " -> " << r.Describe());
   }
   BOOST_TEST(env.Snapshot() == before);
@@ -154,15 +154,15 @@ BOOST_AUTO_TEST_CASE(malformed_update_bodies_are_400) {
   std::string id = S(CreateImage(api, h, {{"name", "keep"}, {"properties", {{"k", "v"}}}}), "id");
   DbSnapshot before = env.Snapshot();
   for (const auto& body : kMalformedBodies) {
-    Response r = api.Put("/images/" + id, body, h);
+    Response r = api.Put("/images/" + id, h, body);
     BOOST_TEST(r.status == 400, "PUT " << body << " -> " << r.Describe());
-    r = api.Put("/images/" + id, body, With(h, "X-Glance-Registry-Purge-Props", "true"));
+    r = api.Put("/images/" + id, With(h, "X-Glance-Registry-Purge-Props", "true"), body);
     BOOST_TEST(r.status == 400, "PUT (purge) " << body << " -> " << r.Describe());
   }
   // from_state of a wrong type.
   for (const char* body : {R"({"image": {"name": "n"}, "from_state": 5})",
                            R"({"image": {"name": "n"}, "from_state": ["queued"]})"}) {
-    Response r = api.Put("/images/" + id, body, h);
+    Response r = api.Put("/images/" + id, h, body);
     BOOST_TEST(r.status == 400, "PUT " << body << " -> " << r.Describe());
   }
   BOOST_TEST(env.Snapshot() == before);
@@ -174,12 +174,12 @@ BOOST_AUTO_TEST_CASE(deeply_nested_json_is_400) {
   Headers h = ForTenant(Unique("t-bad"));
   DbSnapshot before = env.Snapshot();
   std::string deep = "{\"image\": {\"properties\": {\"k\": " + std::string(100000, '[') + std::string(100000, ']') + "}}}";
-  Response r = api.Post("/images", deep, h);
+  Response r = api.Post("/images", h, deep);
   BOOST_TEST(r.status == 400, r.Describe());
   std::string deep_obj;
   for (int i = 0; i < 50000; ++i) deep_obj += "{\"a\":";
   deep_obj += "1" + std::string(50000, '}');
-  r = api.Post("/images", deep_obj, h);
+  r = api.Post("/images", h, deep_obj);
   BOOST_TEST(r.status == 400, r.Describe());
   BOOST_TEST(env.registry().Alive());
   BOOST_TEST(env.Snapshot() == before);
@@ -192,14 +192,14 @@ BOOST_AUTO_TEST_CASE(wrong_json_types_are_400) {
   std::string id = S(CreateImage(api, h, {{"name", "typed"}}), "id");
   DbSnapshot before = env.Snapshot();
   for (const auto& body : kWrongTypes) {
-    Response r = api.Post("/images", body, h);
+    Response r = api.Post("/images", h, body);
     BOOST_TEST(r.status == 400, "POST " << body << " -> " << r.Describe());
-    r = api.Put("/images/" + id, body, h);
+    r = api.Put("/images/" + id, h, body);
     BOOST_TEST(r.status == 400, "PUT " << body << " -> " << r.Describe());
   }
   // Admin-only fields of a wrong type.
   for (const char* body : {R"({"image": {"owner": 5}})", R"({"image": {"id": 5}})"}) {
-    Response r = api.Post("/images", body, Admin());
+    Response r = api.Post("/images", Admin(), body);
     BOOST_TEST(r.status == 400, "POST " << body << " -> " << r.Describe());
   }
   BOOST_TEST(env.Snapshot() == before);
@@ -212,12 +212,12 @@ BOOST_AUTO_TEST_CASE(out_of_range_numbers_are_400) {
   std::string id = S(CreateImage(api, h, {{"name", "nums"}}), "id");
   DbSnapshot before = env.Snapshot();
   for (const auto& body : kBadNumbers) {
-    Response r = api.Post("/images", body, h);
+    Response r = api.Post("/images", h, body);
     BOOST_TEST(r.status == 400, "POST " << body << " -> " << r.Describe());
-    r = api.Put("/images/" + id, body, h);
+    r = api.Put("/images/" + id, h, body);
     BOOST_TEST(r.status == 400, "PUT " << body << " -> " << r.Describe());
   }
-  Response r = api.Post("/images", R"({"image": {"min_disk": 2147483648}})", h);
+  Response r = api.Post("/images", h, R"({"image": {"min_disk": 2147483648}})");
   BOOST_TEST(r.body.find("min_disk") != std::string::npos, r.body);
   BOOST_TEST(env.Snapshot() == before);
 }
@@ -242,14 +242,14 @@ BOOST_AUTO_TEST_CASE(overlong_names_and_keys_are_400) {
   DbSnapshot before = env.Snapshot();
   for (const auto& body : bodies) {
     auto start = std::chrono::steady_clock::now();
-    Response r = api.PostJson("/images", body, h);
+    Response r = api.PostJson("/images", h, body);
     BOOST_TEST(r.status == 400, "POST " << body.dump().substr(0, 100) << " -> " << r.Describe());
-    r = api.PutJson("/images/" + id, body, h);
+    r = api.PutJson("/images/" + id, h, body);
     BOOST_TEST(r.status == 400, "PUT " << body.dump().substr(0, 100) << " -> " << r.Describe());
     BOOST_TEST((std::chrono::steady_clock::now() - start < 5s));
   }
   // Admin-settable owner is bounded too.
-  Response r = api.PostJson("/images", {{"image", {{"owner", std::string(256, 'o')}}}}, Admin());
+  Response r = api.PostJson("/images", Admin(), {{"image", {{"owner", std::string(256, 'o')}}}});
   BOOST_TEST(r.status == 400, r.Describe());
   BOOST_TEST(env.Snapshot() == before);
   BOOST_TEST(env.Text("SELECT name FROM images WHERE id = :p", id).value_or("") == "short");
@@ -268,9 +268,9 @@ BOOST_AUTO_TEST_CASE(bad_text_in_names_keys_and_values_is_400) {
         "{\"image\": {\"properties\": {\"k\": " + lit + "}}}",
     };
     for (const auto& body : bodies) {
-      Response r = api.Post("/images", body, h);
+      Response r = api.Post("/images", h, body);
       BOOST_TEST(r.status == 400, "POST " << body << " -> " << r.Describe());
-      r = api.Put("/images/" + id, body, h);
+      r = api.Put("/images/" + id, h, body);
       BOOST_TEST(r.status == 400, "PUT " << body << " -> " << r.Describe());
     }
   }
@@ -288,7 +288,7 @@ BOOST_AUTO_TEST_CASE(bad_ids_in_paths_are_404) {
                                  std::string("00000000-0000-0000-0000-00000000000g"), std::string("\xff")}) {
     std::string path = "/images/" + UrlEncode(raw);
     BOOST_TEST(api.Get(path, h).status == 404, "GET " << path);
-    BOOST_TEST(api.PutJson(path, {{"image", {{"name", "x"}}}}, h).status == 404, "PUT " << path);
+    BOOST_TEST(api.PutJson(path, h, {{"image", {{"name", "x"}}}}).status == 404, "PUT " << path);
     BOOST_TEST(api.Delete(path, h).status == 404, "DELETE " << path);
     BOOST_TEST(api.Get(path, Admin()).status == 404, "admin GET " << path);
     BOOST_TEST(api.Delete(path, Admin()).status == 404, "admin DELETE " << path);
@@ -432,8 +432,8 @@ BOOST_AUTO_TEST_CASE(client_cannot_create_deleted_image) {
   Env& env = Shared();
   Api api = env.api();
   Headers h = ForTenant(Unique("t-del"));
-  Response r = api.PostJson("/images", {{"image", {{"name", "sneaky"}, {"deleted", true},
-                                                   {"deleted_at", "2020-01-01T00:00:00.000000"}}}}, h);
+  Response r = api.PostJson("/images", h, {{"image", {{"name", "sneaky"}, {"deleted", true},
+                                                      {"deleted_at", "2020-01-01T00:00:00.000000"}}}});
   // Spec §4.1, §20.6: the flags are ignored, the image is created live.
   BOOST_TEST_REQUIRE(r.status == 200, r.Describe());
   json img = r.Json()["image"];
@@ -441,7 +441,7 @@ BOOST_AUTO_TEST_CASE(client_cannot_create_deleted_image) {
   BOOST_TEST(S(img, "deleted_at") == "<null>");
   BOOST_TEST(env.Text("SELECT deleted::text FROM images WHERE id = :p", S(img, "id")).value_or("") == "false");
   std::string id = S(CreateImage(api, h, {{"name", "plain"}}), "id");
-  r = api.PutJson("/images/" + id, {{"image", {{"deleted", true}}}}, h);
+  r = api.PutJson("/images/" + id, h, {{"image", {{"deleted", true}}}});
   BOOST_TEST(r.status == 200, r.Describe());
   if (r.status == 200) BOOST_TEST(S(r.Json()["image"], "deleted") == "<false>", r.body);
   BOOST_TEST(env.Text("SELECT deleted::text FROM images WHERE id = :p", id).value_or("") == "false");
@@ -456,12 +456,12 @@ BOOST_AUTO_TEST_CASE(oversized_body_is_refused_without_harm) {
   // 8 MB, under the 16 MB body limit: read, and refused as the bad JSON it is.
   std::string body(8 * 1024 * 1024, ' ');
   body[0] = '{';
-  Response r = api.Post("/images", body, h);
+  Response r = api.Post("/images", h, body);
   BOOST_TEST(r.status == 400, r.Describe());
   BOOST_TEST(r.body.find("Malformed JSON in request body.") != std::string::npos, r.body);
   // Over the limit: refused unread.
   body.resize(17 * 1024 * 1024, ' ');
-  r = api.Post("/images", body, h);
+  r = api.Post("/images", h, body);
   BOOST_TEST(r.status == 413, r.Describe());
   BOOST_TEST(env.registry().Alive());
   BOOST_TEST(api.Get("/healthcheck").status == 200);

@@ -1,6 +1,7 @@
 // Integration-test fixture: a private database, glance-manage db_sync, a
-// glance-registry process on a free 127.0.0.1 port, an HTTP helper and
-// direct SQL helpers for "nothing changed in the database" assertions.
+// glance-registry process on a free 127.0.0.1 port and direct SQL helpers
+// for "nothing changed in the database" assertions.  The HTTP client,
+// processes and small helpers are test/support's.
 //
 // Environment (exported by scripts/run-tests):
 //   GLANCE_BIN_DIR, GLANCE_TEST_PG_HOST, GLANCE_TEST_PG_PORT,
@@ -21,126 +22,24 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 #include <soci/soci.h>
+
+#include "../support/files.h"
+#include "../support/free_port.h"
+#include "../support/http_client.h"
+#include "../support/process.h"
+#include "../support/text.h"
 
 namespace it {
 
-using json = nlohmann::json;
-using Headers = httplib::Headers;
-using namespace std::chrono_literals;
+using namespace testsupport;
 
-// ---------------------------------------------------------------- basics
-
-// The value of an environment variable; throws std::runtime_error naming it
-// when it is unset or empty.
-std::string RequireEnv(const char* name);
-
-// A TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral
-// range (test/support/free_port.h).
-int PickFreePort();
-
-// "prefix-<pid>-<n>", unique within this test run.
-std::string Unique(std::string_view prefix);
-
-// Percent-encodes everything but RFC 3986 unreserved characters.
-std::string UrlEncode(std::string_view text);
-// "?k1=v1&k2=v2" with both sides percent-encoded ("" for no parameters).
-std::string Query(const std::vector<std::pair<std::string, std::string>>& params);
-
-// True for the canonical 8-4-4-4-12 lower/upper-case hexadecimal form.
-bool LooksLikeUuid(const std::string& text);
-// True for "YYYY-MM-DDTHH:MM:SS.ffffff".
-bool LooksLikeTimestamp(const std::string& text);
-// A random version-4 UUID, lower case.
-std::string RandomUuid();
-
-// A JSON member as comparable text: a string's value, "<missing>" when the
-// key is absent, "<dump>" for any other JSON value ("<null>", "<5>",
-// "<true>").  (BOOST_TEST on json values directly would compare them as
-// collections.)
-std::string S(const json& object, const std::string& key);
-// The sorted key names of a JSON object.
-std::vector<std::string> Keys(const json& object);
-
-// ------------------------------------------------------------- processes
-
-struct ProcessResult {
-  bool exited = false;      // normal exit
-  int exit_code = -1;       // when exited
-  int term_signal = 0;      // when killed by a signal
-  bool timed_out = false;   // we had to SIGKILL it
-  std::string output;       // stdout
-  std::string errors;       // stderr
-};
-
-// Runs argv[0] (a path) with extra environment variables, bounded in time.
-ProcessResult RunProgram(const std::vector<std::string>& argv,
-                         const std::map<std::string, std::string>& extra_env = {},
-                         std::chrono::milliseconds timeout = 60s);
-
-// Starts a program in the background with stdout+stderr appended to
-// log_path; returns its pid (a child of this process).
-pid_t SpawnProgram(const std::vector<std::string>& argv, const std::string& log_path);
-
-// Waits (bounded) for a child; SIGKILLs it at the deadline.
-ProcessResult WaitChild(pid_t pid, std::chrono::milliseconds timeout);
-
-std::string ReadFile(const std::string& path);
-std::string Tail(const std::string& text, size_t bytes = 4000);
-
-// ------------------------------------------------------------------ HTTP
-
-struct Response {
-  int status = 0;  // 0: no HTTP response (see error)
-  std::string body;
-  Headers headers;
-  std::string error;
-
-  bool HasHeader(const std::string& name) const;
-  std::string Header(const std::string& name) const;
-  // Parses the body as JSON; throws std::runtime_error with the body on
-  // failure.
-  json Json() const;
-  // "<status> <body>" (or the transport error), for failure messages.
-  std::string Describe() const;
-};
-
-class Api {
- public:
-  explicit Api(int port);
-
-  Response Send(const std::string& method, const std::string& path, const Headers& headers = {},
-                const std::string& body = "", const std::string& content_type = "application/json",
-                std::chrono::seconds read_timeout = 20s) const;
-  Response Get(const std::string& path, const Headers& headers = {}) const;
-  Response Delete(const std::string& path, const Headers& headers = {}) const;
-  Response Post(const std::string& path, const std::string& body, const Headers& headers = {}) const;
-  Response Put(const std::string& path, const std::string& body, const Headers& headers = {}) const;
-  Response PostJson(const std::string& path, const json& body, const Headers& headers = {}) const;
-  Response PutJson(const std::string& path, const json& body, const Headers& headers = {}) const;
-
-  int port() const { return port_; }
-
- private:
-  int port_;
-};
-
-// Identity headers of a trusted-auth request.
-Headers ForTenant(const std::string& tenant, const std::string& roles = "member",
-                  const std::string& user = "");
-// An admin context (role `admin`) with its own tenant.
-Headers Admin(const std::string& tenant = "it-admin-tenant");
-// A copy of `headers` with one more header.
-Headers With(Headers headers, const std::string& name, const std::string& value);
-// The `Allow` header as a sorted list of upper-case method names.
-std::vector<std::string> AllowSet(const Response& response);
-std::vector<std::string> SortedMethods(std::vector<std::string> methods);
+// How the tests talk to a registry: short timeouts (one daemon, small
+// bodies), paths sent as written, JSON bodies.
+ClientOptions RegistryClientOptions();
 
 // ------------------------------------------------------------ PostgreSQL
 
@@ -210,7 +109,7 @@ class RegistryProcess {
   pid_t pid() const { return pid_; }
   const std::string& config_path() const { return config_path_; }
   const std::string& log_path() const { return log_path_; }
-  Api api() const { return Api(port_); }
+  Api api() const { return Api(port_, {}, RegistryClientOptions()); }
 
   // True while the process has not exited (reaps it if it has).
   bool Alive();

@@ -132,7 +132,7 @@ BOOST_AUTO_TEST_CASE(marker_pagination_covers_every_sort_key_and_direction) {
   }
   // Make updated_at order differ from created_at order.
   for (int i = 0; i < 30; i += 4) {
-    Response r = api.PutJson("/images/" + ids[i], {{"image", {{"min_ram", i}}}}, h);
+    Response r = api.PutJson("/images/" + ids[i], h, {{"image", {{"min_ram", i}}}});
     BOOST_REQUIRE_MESSAGE(r.status == 200, r.Describe());
   }
 
@@ -442,8 +442,7 @@ BOOST_AUTO_TEST_CASE(property_filters_are_anded) {
   (void)c;
 
   // A property removed by purge no longer matches.
-  Response r = api.PutJson("/images/" + a, {{"image", {{"properties", {{"tag", tag}}}}}},
-                           With(h, "X-Glance-Registry-Purge-Props", "true"));
+  Response r = api.PutJson("/images/" + a, With(h, "X-Glance-Registry-Purge-Props", "true"), {{"image", {{"properties", {{"tag", tag}}}}}});
   BOOST_REQUIRE_MESSAGE(r.status == 200, r.Describe());
   BOOST_TEST(IdSet(Tagged(api, h, tag, {{"property-os", "linux"}})) == SetOf({b}));
 }

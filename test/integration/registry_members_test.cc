@@ -66,34 +66,34 @@ BOOST_AUTO_TEST_CASE(add_single_member_and_update_can_share) {
   std::string id = S(CreateImage(api, h, {{"name", "m"}}), "id");
   std::string m = Unique("t-m");
 
-  Response r = api.Put(MemberPath(id, m), "", h);
+  Response r = api.Put(MemberPath(id, m), h);
   BOOST_TEST(r.status == 204, r.Describe());
   BOOST_TEST(r.body.empty());
   BOOST_TEST(MemberList(api, id, h) == m + ":false");
 
   // With a body, can_share is updated.
-  r = api.PutJson(MemberPath(id, m), {{"member", {{"can_share", true}}}}, h);
+  r = api.PutJson(MemberPath(id, m), h, {{"member", {{"can_share", true}}}});
   BOOST_TEST(r.status == 204, r.Describe());
   BOOST_TEST(MemberList(api, id, h) == m + ":true");
 
   // Without a body an existing member keeps its can_share.
-  r = api.Put(MemberPath(id, m), "", h);
+  r = api.Put(MemberPath(id, m), h);
   BOOST_TEST(r.status == 204, r.Describe());
   BOOST_TEST(MemberList(api, id, h) == m + ":true");
 
   // A body without member.can_share changes nothing.
-  r = api.PutJson(MemberPath(id, m), {{"member", json::object()}}, h);
+  r = api.PutJson(MemberPath(id, m), h, {{"member", json::object()}});
   BOOST_TEST(r.status == 204, r.Describe());
   BOOST_TEST(MemberList(api, id, h) == m + ":true");
 
-  r = api.PutJson(MemberPath(id, m), {{"member", {{"can_share", false}}}}, h);
+  r = api.PutJson(MemberPath(id, m), h, {{"member", {{"can_share", false}}}});
   BOOST_TEST(r.status == 204, r.Describe());
   BOOST_TEST(MemberList(api, id, h) == m + ":false");
   BOOST_TEST(LiveMembers(env, id) == 1);
 
   // New member with can_share given.
   std::string m2 = Unique("t-m");
-  r = api.PutJson(MemberPath(id, m2), {{"member", {{"can_share", true}}}}, h);
+  r = api.PutJson(MemberPath(id, m2), h, {{"member", {{"can_share", true}}}});
   BOOST_TEST(r.status == 204, r.Describe());
   BOOST_TEST(MemberList(api, id, h) == m + ":false," + m2 + ":true");
 }
@@ -106,7 +106,7 @@ BOOST_AUTO_TEST_CASE(members_listed_in_insertion_order) {
   std::vector<std::string> members = {base + "-zulu", base + "-alpha", base + "-mike", base + "-bravo"};
   std::string expected;
   for (const auto& m : members) {
-    BOOST_REQUIRE(api.Put(MemberPath(id, m), "", h).status == 204);
+    BOOST_REQUIRE(api.Put(MemberPath(id, m), h).status == 204);
     expected += (expected.empty() ? "" : ",") + m + ":false";
   }
   BOOST_TEST(MemberList(api, id, h) == expected);
@@ -119,28 +119,28 @@ BOOST_AUTO_TEST_CASE(replace_member_set) {
   std::string id = S(CreateImage(api, h, {{"name", "set"}}), "id");
   std::string a = Unique("t-a"), b = Unique("t-b"), c = Unique("t-c");
 
-  Response r = api.PutJson(MembersPath(id), Memberships({{a, true}, {b, std::nullopt}}), h);
+  Response r = api.PutJson(MembersPath(id), h, Memberships({{a, true}, {b, std::nullopt}}));
   BOOST_TEST(r.status == 204, r.Describe());
   BOOST_TEST(MemberList(api, id, h) == a + ":true," + b + ":false");
 
   // b kept (can_share absent keeps false), a dropped, c added.
-  r = api.PutJson(MembersPath(id), Memberships({{b, std::nullopt}, {c, true}}), h);
+  r = api.PutJson(MembersPath(id), h, Memberships({{b, std::nullopt}, {c, true}}));
   BOOST_TEST(r.status == 204, r.Describe());
   BOOST_TEST(MemberList(api, id, h) == b + ":false," + c + ":true");
   BOOST_TEST(LiveMembers(env, id) == 2);
 
   // Missing can_share keeps the existing value of c.
-  r = api.PutJson(MembersPath(id), Memberships({{c, std::nullopt}}), h);
+  r = api.PutJson(MembersPath(id), h, Memberships({{c, std::nullopt}}));
   BOOST_TEST(r.status == 204, r.Describe());
   BOOST_TEST(MemberList(api, id, h) == c + ":true");
 
   // A dropped member can come back.
-  r = api.PutJson(MembersPath(id), Memberships({{c, false}, {a, std::nullopt}}), h);
+  r = api.PutJson(MembersPath(id), h, Memberships({{c, false}, {a, std::nullopt}}));
   BOOST_TEST(r.status == 204, r.Describe());
   BOOST_TEST(MemberList(api, id, h) == c + ":false," + a + ":false");
 
   // Empty list removes everyone.
-  r = api.PutJson(MembersPath(id), {{"memberships", json::array()}}, h);
+  r = api.PutJson(MembersPath(id), h, {{"memberships", json::array()}});
   BOOST_TEST(r.status == 204, r.Describe());
   BOOST_TEST(MemberList(api, id, h) == "");
   BOOST_TEST(LiveMembers(env, id) == 0);
@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(delete_member) {
   Headers h = ForTenant(Unique("t-mem"));
   std::string id = S(CreateImage(api, h, {{"name", "del"}}), "id");
   std::string a = Unique("t-a"), b = Unique("t-b");
-  BOOST_REQUIRE(api.PutJson(MembersPath(id), Memberships({{a, false}, {b, true}}), h).status == 204);
+  BOOST_REQUIRE(api.PutJson(MembersPath(id), h, Memberships({{a, false}, {b, true}})).status == 204);
 
   Response r = api.Delete(MemberPath(id, a), h);
   BOOST_TEST(r.status == 204, r.Describe());
@@ -165,7 +165,7 @@ BOOST_AUTO_TEST_CASE(delete_member) {
   }
   BOOST_TEST(env.Snapshot() == before);
   // Re-adding after a delete works.
-  BOOST_TEST(api.Put(MemberPath(id, a), "", h).status == 204);
+  BOOST_TEST(api.Put(MemberPath(id, a), h).status == 204);
   BOOST_TEST(MemberList(api, id, h) == b + ":true," + a + ":false");
 }
 
@@ -177,21 +177,21 @@ BOOST_AUTO_TEST_CASE(who_may_manage_members) {
   std::string plain = Unique("t-plain"), sharer = Unique("t-sharer"), stranger = Unique("t-stranger");
   std::string priv = S(CreateImage(api, ho, {{"name", "priv"}}), "id");
   std::string pub = S(CreateImage(api, Admin(), {{"name", "pub"}, {"owner", owner}, {"is_public", true}}), "id");
-  BOOST_REQUIRE(api.PutJson(MembersPath(priv), Memberships({{plain, false}, {sharer, true}}), ho).status == 204);
+  BOOST_REQUIRE(api.PutJson(MembersPath(priv), ho, Memberships({{plain, false}, {sharer, true}})).status == 204);
 
   DbSnapshot before = env.Snapshot();
   // A member without can_share: 403 on every change.
   Headers hp = ForTenant(plain);
-  BOOST_TEST(api.Put(MemberPath(priv, Unique("x")), "", hp).status == 403);
-  BOOST_TEST(api.PutJson(MembersPath(priv), Memberships({{plain, true}}), hp).status == 403);
+  BOOST_TEST(api.Put(MemberPath(priv, Unique("x")), hp).status == 403);
+  BOOST_TEST(api.PutJson(MembersPath(priv), hp, Memberships({{plain, true}})).status == 403);
   BOOST_TEST(api.Delete(MemberPath(priv, sharer), hp).status == 403);
   // A tenant that sees the public image but does not own it: 403.
   Headers hs = ForTenant(stranger);
-  BOOST_TEST(api.Put(MemberPath(pub, Unique("x")), "", hs).status == 403);
-  BOOST_TEST(api.PutJson(MembersPath(pub), Memberships({{stranger, true}}), hs).status == 403);
+  BOOST_TEST(api.Put(MemberPath(pub, Unique("x")), hs).status == 403);
+  BOOST_TEST(api.PutJson(MembersPath(pub), hs, Memberships({{stranger, true}})).status == 403);
   // A tenant that cannot see the private image at all: 404.
-  BOOST_TEST(api.Put(MemberPath(priv, stranger), "", hs).status == 404);
-  BOOST_TEST(api.PutJson(MembersPath(priv), Memberships({{stranger, true}}), hs).status == 404);
+  BOOST_TEST(api.Put(MemberPath(priv, stranger), hs).status == 404);
+  BOOST_TEST(api.PutJson(MembersPath(priv), hs, Memberships({{stranger, true}})).status == 404);
   BOOST_TEST(api.Delete(MemberPath(priv, plain), hs).status == 404);
   BOOST_TEST(env.Snapshot() == before);
 
@@ -203,11 +203,11 @@ BOOST_AUTO_TEST_CASE(who_may_manage_members) {
   // A member with can_share may add and remove members.
   Headers hsh = ForTenant(sharer);
   std::string extra = Unique("t-extra");
-  BOOST_TEST(api.Put(MemberPath(priv, extra), "", hsh).status == 204);
+  BOOST_TEST(api.Put(MemberPath(priv, extra), hsh).status == 204);
   BOOST_TEST(api.Delete(MemberPath(priv, plain), hsh).status == 204);
   BOOST_TEST(MemberList(api, priv, ho) == sharer + ":true," + extra + ":false");
   // The admin may too.
-  BOOST_TEST(api.Put(MemberPath(priv, plain), "", Admin()).status == 204);
+  BOOST_TEST(api.Put(MemberPath(priv, plain), Admin()).status == 204);
   BOOST_TEST(api.Delete(MemberPath(priv, extra), Admin()).status == 204);
   BOOST_TEST(MemberList(api, priv, ho) == sharer + ":true," + plain + ":false");
 }
@@ -221,8 +221,8 @@ BOOST_AUTO_TEST_CASE(context_without_tenant_is_401) {
   DbSnapshot before = env.Snapshot();
   // Spec §14.1: 401 "No authenticated user".
   std::vector<std::pair<std::string, Response>> replies = {
-      {"PUT member", api.Put(MemberPath(pub, "t-x"), "", anon)},
-      {"PUT members", api.PutJson(MembersPath(pub), Memberships({{"t-x", false}}), anon)},
+      {"PUT member", api.Put(MemberPath(pub, "t-x"), anon)},
+      {"PUT members", api.PutJson(MembersPath(pub), anon, Memberships({{"t-x", false}}))},
       {"DELETE member", api.Delete(MemberPath(pub, "t-x"), anon)}};
   for (const auto& [what, r] : replies) {
     BOOST_TEST(r.status == 401, what << ": " << r.Describe());
@@ -237,7 +237,7 @@ BOOST_AUTO_TEST_CASE(bad_membership_bodies_are_400) {
   Headers h = ForTenant(Unique("t-mem"));
   std::string id = S(CreateImage(api, h, {{"name", "bad"}}), "id");
   std::string keep = Unique("t-keep");
-  BOOST_REQUIRE(api.PutJson(MembersPath(id), Memberships({{keep, true}}), h).status == 204);
+  BOOST_REQUIRE(api.PutJson(MembersPath(id), h, Memberships({{keep, true}})).status == 204);
 
   std::vector<std::string> bodies = {
       "not json",
@@ -276,7 +276,7 @@ BOOST_AUTO_TEST_CASE(bad_membership_bodies_are_400) {
   };
   DbSnapshot before = env.Snapshot();
   for (const auto& body : bodies) {
-    Response r = api.Put(MembersPath(id), body, h);
+    Response r = api.Put(MembersPath(id), h, body);
     BOOST_TEST(r.status == 400, "body " << body.substr(0, 80) << " -> " << r.Describe());
   }
   BOOST_TEST(env.Snapshot() == before);
@@ -284,7 +284,7 @@ BOOST_AUTO_TEST_CASE(bad_membership_bodies_are_400) {
 
   // Member ids of exactly 255 characters are fine.
   std::string longest(255, 'L');
-  BOOST_TEST(api.PutJson(MembersPath(id), Memberships({{keep, true}, {longest, false}}), h).status == 204);
+  BOOST_TEST(api.PutJson(MembersPath(id), h, Memberships({{keep, true}, {longest, false}})).status == 204);
 }
 
 BOOST_AUTO_TEST_CASE(bad_single_member_requests_are_400) {
@@ -293,19 +293,19 @@ BOOST_AUTO_TEST_CASE(bad_single_member_requests_are_400) {
   Headers h = ForTenant(Unique("t-mem"));
   std::string id = S(CreateImage(api, h, {{"name", "bad1"}}), "id");
   std::string m = Unique("t-m");
-  BOOST_REQUIRE(api.Put(MemberPath(id, m), "", h).status == 204);
+  BOOST_REQUIRE(api.Put(MemberPath(id, m), h).status == 204);
 
   DbSnapshot before = env.Snapshot();
   for (const std::string body :
        {"not json", "{\"member\": ", "[1]", "{\"member\": {\"can_share\": \"yes\"}}",
         "{\"member\": {\"can_share\": 1}}", "{\"member\": {\"can_share\": []}}", "{\"member\": \"x\"}"}) {
-    Response r = api.Put(MemberPath(id, m), body, h);
+    Response r = api.Put(MemberPath(id, m), h, body);
     BOOST_TEST(r.status == 400, "body " << body << " -> " << r.Describe());
   }
   // Bad member ids in the path.
   for (const std::string& bad : {std::string(256, 'x'), std::string("a\x01" "b"), std::string("a\x7f"),
                                 std::string("\xff"), std::string("\xF0\x9F\x98\x80")}) {
-    Response r = api.Put("/images/" + id + "/members/" + UrlEncode(bad), "", h);
+    Response r = api.Put("/images/" + id + "/members/" + UrlEncode(bad), h);
     BOOST_TEST(r.status == 400, "member id of " << bad.size() << " bytes -> " << r.Describe());
   }
   BOOST_TEST(env.Snapshot() == before);
@@ -318,18 +318,18 @@ BOOST_AUTO_TEST_CASE(member_routes_method_not_allowed) {
   Headers h = ForTenant(Unique("t-mem"));
   std::string id = S(CreateImage(api, h, {{"name", "405"}}), "id");
   std::string m = Unique("t-m");
-  BOOST_REQUIRE(api.Put(MemberPath(id, m), "", h).status == 204);
+  BOOST_REQUIRE(api.Put(MemberPath(id, m), h).status == 204);
   DbSnapshot before = env.Snapshot();
 
   Response r = api.Get(MemberPath(id, m), h);
   BOOST_TEST(r.status == 405, r.Describe());
   BOOST_TEST(AllowSet(r) == SortedMethods({"PUT", "DELETE"}), boost::test_tools::per_element());
 
-  r = api.Post(MemberPath(id, m), "{}", h);
+  r = api.Post(MemberPath(id, m), h, "{}");
   BOOST_TEST(r.status == 405, r.Describe());
   BOOST_TEST(AllowSet(r) == SortedMethods({"PUT", "DELETE"}), boost::test_tools::per_element());
 
-  r = api.Post(MembersPath(id), "{\"memberships\": []}", h);
+  r = api.Post(MembersPath(id), h, "{\"memberships\": []}");
   BOOST_TEST(r.status == 405, r.Describe());
   BOOST_TEST(AllowSet(r) == SortedMethods({"GET", "PUT"}), boost::test_tools::per_element());
 
@@ -345,14 +345,14 @@ BOOST_AUTO_TEST_CASE(deleted_image_member_routes_are_404) {
   Headers h = ForTenant(Unique("t-mem"));
   std::string id = S(CreateImage(api, h, {{"name", "gone"}}), "id");
   std::string m = Unique("t-m");
-  BOOST_REQUIRE(api.Put(MemberPath(id, m), "", h).status == 204);
+  BOOST_REQUIRE(api.Put(MemberPath(id, m), h).status == 204);
   BOOST_REQUIRE(api.Delete("/images/" + id, h).status == 200);
 
   DbSnapshot before = env.Snapshot();
   BOOST_TEST(api.Get(MembersPath(id), h).status == 404);
-  BOOST_TEST(api.PutJson(MembersPath(id), Memberships({{m, true}}), h).status == 404);
-  BOOST_TEST(api.Put(MemberPath(id, m), "", h).status == 404);
-  BOOST_TEST(api.Put(MemberPath(id, Unique("t-new")), "", h).status == 404);
+  BOOST_TEST(api.PutJson(MembersPath(id), h, Memberships({{m, true}})).status == 404);
+  BOOST_TEST(api.Put(MemberPath(id, m), h).status == 404);
+  BOOST_TEST(api.Put(MemberPath(id, Unique("t-new")), h).status == 404);
   BOOST_TEST(api.Delete(MemberPath(id, m), h).status == 404);
   BOOST_TEST(env.Snapshot() == before);
   // Memberships went with the image.
@@ -366,10 +366,10 @@ BOOST_AUTO_TEST_CASE(unknown_image_member_routes_are_404) {
   DbSnapshot before = env.Snapshot();
   for (const std::string& id : {RandomUuid(), std::string("not-a-uuid")}) {
     BOOST_TEST(api.Get(MembersPath(id), h).status == 404);
-    BOOST_TEST(api.PutJson(MembersPath(id), Memberships({{"t1", true}}), h).status == 404);
-    BOOST_TEST(api.Put(MemberPath(id, "t1"), "", h).status == 404);
+    BOOST_TEST(api.PutJson(MembersPath(id), h, Memberships({{"t1", true}})).status == 404);
+    BOOST_TEST(api.Put(MemberPath(id, "t1"), h).status == 404);
     BOOST_TEST(api.Delete(MemberPath(id, "t1"), h).status == 404);
-    BOOST_TEST(api.Put(MemberPath(id, "t1"), "", Admin()).status == 404);
+    BOOST_TEST(api.Put(MemberPath(id, "t1"), Admin()).status == 404);
   }
   BOOST_TEST(env.Snapshot() == before);
 }
@@ -382,14 +382,14 @@ BOOST_AUTO_TEST_CASE(shared_images_of_a_member) {
   std::string b = S(CreateImage(api, h1, {{"name", "b"}}), "id");
   std::string c = S(CreateImage(api, h2, {{"name", "c"}}), "id");
   std::string gone = S(CreateImage(api, h1, {{"name", "gone"}}), "id");
-  BOOST_REQUIRE(api.PutJson(MemberPath(a, member), {{"member", {{"can_share", true}}}}, h1).status == 204);
-  BOOST_REQUIRE(api.Put(MemberPath(b, member), "", h1).status == 204);
-  BOOST_REQUIRE(api.Put(MemberPath(c, member), "", h2).status == 204);
-  BOOST_REQUIRE(api.Put(MemberPath(gone, member), "", h1).status == 204);
+  BOOST_REQUIRE(api.PutJson(MemberPath(a, member), h1, {{"member", {{"can_share", true}}}}).status == 204);
+  BOOST_REQUIRE(api.Put(MemberPath(b, member), h1).status == 204);
+  BOOST_REQUIRE(api.Put(MemberPath(c, member), h2).status == 204);
+  BOOST_REQUIRE(api.Put(MemberPath(gone, member), h1).status == 204);
   BOOST_REQUIRE(api.Delete("/images/" + gone, h1).status == 200);
   // A removed membership does not count.
   std::string removed = S(CreateImage(api, h1, {{"name", "r"}}), "id");
-  BOOST_REQUIRE(api.Put(MemberPath(removed, member), "", h1).status == 204);
+  BOOST_REQUIRE(api.Put(MemberPath(removed, member), h1).status == 204);
   BOOST_REQUIRE(api.Delete(MemberPath(removed, member), h1).status == 204);
 
   auto shared = [&](const Headers& h) {

@@ -23,7 +23,7 @@ class ThrowawayCluster {
   ThrowawayCluster() {
     RemoveStale();
     base_ = RequireEnv("GLANCE_TEST_TMPDIR") + "/" + Unique("pg-outage");
-    port_ = PickFreePort();
+    port_ = FreePort();
     Start();
   }
   ~ThrowawayCluster() {
@@ -101,11 +101,11 @@ BOOST_AUTO_TEST_CASE(database_restart_gives_503_then_recovers) {
       {"GET /images", [&] { return api.Get("/images", h); }},
       {"GET /images/detail", [&] { return api.Get("/images/detail", h); }},
       {"GET /images/{id}", [&] { return api.Get("/images/" + id, h); }},
-      {"POST /images", [&] { return api.PostJson("/images", {{"image", {{"name", "during"}}}}, h); }},
-      {"PUT /images/{id}", [&] { return api.PutJson("/images/" + id, {{"image", {{"name", "renamed"}}}}, h); }},
+      {"POST /images", [&] { return api.PostJson("/images", h, {{"image", {{"name", "during"}}}}); }},
+      {"PUT /images/{id}", [&] { return api.PutJson("/images/" + id, h, {{"image", {{"name", "renamed"}}}}); }},
       {"DELETE /images/{id}", [&] { return api.Delete("/images/" + victim, h); }},
       {"GET members", [&] { return api.Get("/images/" + id + "/members", h); }},
-      {"PUT member", [&] { return api.Put("/images/" + id + "/members/t-x", "", h); }},
+      {"PUT member", [&] { return api.Put("/images/" + id + "/members/t-x", h); }},
       {"GET shared-images", [&] { return api.Get("/shared-images/t-x", h); }},
   };
 
@@ -157,8 +157,8 @@ BOOST_AUTO_TEST_CASE(database_restart_gives_503_then_recovers) {
   Response r = api.Get("/images/" + id, h);
   BOOST_REQUIRE_MESSAGE(r.status == 200, r.Describe());
   BOOST_TEST(S(r.Json()["image"]["properties"], "k") == "v");
-  BOOST_TEST(api.PutJson("/images/" + id, {{"image", {{"name", "renamed"}}}}, h).status == 200);
-  BOOST_TEST(api.Put("/images/" + id + "/members/t-x", "", h).status == 204);
+  BOOST_TEST(api.PutJson("/images/" + id, h, {{"image", {{"name", "renamed"}}}}).status == 200);
+  BOOST_TEST(api.Put("/images/" + id + "/members/t-x", h).status == 204);
   BOOST_TEST(api.Get("/shared-images/t-x", h).status == 200);
   for (int i = 0; i < 16; ++i) {
     Response d = api.Get("/images/detail", h);

@@ -109,7 +109,7 @@ BOOST_AUTO_TEST_CASE(concurrent_clients) {
     std::vector<std::string> errors;
     Headers h = ForTenant("t-conc-" + tag + "-" + std::to_string(t));
     for (int i = 0; i < kPerThread; ++i) {
-      Response c = api.PostJson("/images", {{"image", {{"name", "c"}, {"properties", {{"tag", tag}}}}}}, h);
+      Response c = api.PostJson("/images", h, {{"image", {{"name", "c"}, {"properties", {{"tag", tag}}}}}});
       if (c.status != 200) {
         errors.push_back("POST " + c.Describe());
         continue;
@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(concurrent_clients) {
       if (g.status != 200) errors.push_back("GET " + g.Describe());
       Response l = api.Get("/images/detail" + Query({{"property-tag", tag}}), h);
       if (l.status != 200) errors.push_back("LIST " + l.Describe());
-      Response u = api.PutJson("/images/" + id, {{"image", {{"min_ram", i}}}}, h);
+      Response u = api.PutJson("/images/" + id, h, {{"image", {{"min_ram", i}}}});
       if (u.status != 200) errors.push_back("PUT " + u.Describe());
     }
     return errors;
@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(concurrent_duplicate_ids_yield_one_image) {
   Headers h = ForTenant(Unique("t-race"));
   std::string id = RandomUuid();
   auto statuses = Parallel(8, [&](int i) {
-    return api.PostJson("/images", {{"image", {{"id", id}, {"name", "racer-" + std::to_string(i)}}}}, h).status;
+    return api.PostJson("/images", h, {{"image", {{"id", id}, {"name", "racer-" + std::to_string(i)}}}}).status;
   });
   auto hist = Histogram(statuses);
   BOOST_TEST(hist[200] == 1, Show(hist));
@@ -154,10 +154,9 @@ BOOST_AUTO_TEST_CASE(concurrent_from_state_allows_one_winner) {
   Headers h = ForTenant(Unique("t-race"));
   std::string id = S(CreateImage(api, h, {{"name", "cas"}, {"status", "queued"}}), "id");
   auto statuses = Parallel(8, [&](int i) {
-    return api.PutJson("/images/" + id,
+    return api.PutJson("/images/" + id, h,
                        {{"image", {{"status", "saving"}, {"name", "winner-" + std::to_string(i)}}},
-                        {"from_state", "queued"}},
-                       h)
+                        {"from_state", "queued"}})
         .status;
   });
   auto hist = Histogram(statuses);
@@ -172,7 +171,7 @@ BOOST_AUTO_TEST_CASE(concurrent_member_additions_yield_one_membership) {
   Headers h = ForTenant(Unique("t-race"));
   std::string id = S(CreateImage(api, h, {{"name", "mem"}}), "id");
   std::string member = Unique("t-m");
-  auto statuses = Parallel(8, [&](int) { return api.Put("/images/" + id + "/members/" + member, "", h).status; });
+  auto statuses = Parallel(8, [&](int) { return api.Put("/images/" + id + "/members/" + member, h).status; });
   auto hist = Histogram(statuses);
   BOOST_TEST(hist[204] == 8, Show(hist));
   BOOST_TEST(env.Count("SELECT count(*) FROM image_members WHERE image_id = :p AND NOT deleted", id) == 1);
@@ -181,7 +180,7 @@ BOOST_AUTO_TEST_CASE(concurrent_member_additions_yield_one_membership) {
   auto replaced = Parallel(8, [&](int i) {
     json set = json::array();
     for (int k = 0; k < 3; ++k) set.push_back({{"member_id", "t-set-" + std::to_string(i) + "-" + std::to_string(k)}});
-    return api.PutJson("/images/" + id + "/members", {{"memberships", set}}, h).status;
+    return api.PutJson("/images/" + id + "/members", h, {{"memberships", set}}).status;
   });
   auto hist2 = Histogram(replaced);
   BOOST_TEST(hist2[204] + hist2[409] == 8, Show(hist2));

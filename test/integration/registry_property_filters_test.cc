@@ -74,8 +74,7 @@ BOOST_AUTO_TEST_CASE(many_filters_mean_every_property_with_its_value) {
 
   // A property removed by purge no longer matches.
   json kept = Props(tag, 9);
-  Response r = api.PutJson("/images/" + all, {{"image", {{"properties", kept}}}},
-                           With(h, "X-Glance-Registry-Purge-Props", "true"));
+  Response r = api.PutJson("/images/" + all, With(h, "X-Glance-Registry-Purge-Props", "true"), {{"image", {{"properties", kept}}}});
   BOOST_REQUIRE_MESSAGE(r.status == 200, r.Describe());
   BOOST_TEST(Listed(api, h, Filters(tag, 10)) == std::set<std::string>{more});
 }

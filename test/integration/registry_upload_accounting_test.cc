@@ -17,11 +17,10 @@ std::string Queued(const Api& api, const std::string& tenant) {
 
 Response Reserve(const Api& api, const std::string& tenant, const std::string& id, int64_t size,
                  int64_t quota) {
-  return api.PutJson("/images/" + id,
+  return api.PutJson("/images/" + id, ForTenant(tenant),
                      {{"image", {{"status", "saving"}, {"size", size}}},
                       {"from_state", "queued"},
-                      {"storage_quota", quota}},
-                     ForTenant(tenant));
+                      {"storage_quota", quota}});
 }
 
 int64_t Usage(const Api& api, const std::string& tenant) {
@@ -52,12 +51,10 @@ BOOST_AUTO_TEST_CASE(saving_reserves_the_size_against_the_quota) {
   BOOST_TEST(Reserve(api, tenant, b, 400, 1000).status == 200);
   // Without a quota the same update is not counted.
   std::string c = Queued(api, tenant);
-  Response free = api.PutJson("/images/" + c, {{"image", {{"status", "saving"}, {"size", 5000}}}},
-                              ForTenant(tenant));
+  Response free = api.PutJson("/images/" + c, ForTenant(tenant), {{"image", {{"status", "saving"}, {"size", 5000}}}});
   BOOST_TEST(free.status == 200, free.Describe());
   BOOST_TEST(Usage(api, tenant) == 6000);
-  Response bad = api.PutJson("/images/" + c, {{"image", json::object()}, {"storage_quota", "lots"}},
-                             ForTenant(tenant));
+  Response bad = api.PutJson("/images/" + c, ForTenant(tenant), {{"image", json::object()}, {"storage_quota", "lots"}});
   BOOST_TEST(bad.status == 400, bad.Describe());
 }
 
@@ -86,20 +83,19 @@ BOOST_AUTO_TEST_CASE(stale_uploads_are_killed_once_and_live_ones_kept) {
   BOOST_TEST(Reserve(api, tenant, stale, 10, 0).status == 200);
   BOOST_TEST(Reserve(api, tenant, live, 10, 0).status == 200);
   env.sql() << "UPDATE images SET updated_at = updated_at - interval '1 hour' WHERE id = '" + stale + "'";
-  Response member = api.PostJson("/maintenance/stale-uploads", {{"stale_seconds", 60}}, ForTenant(tenant));
+  Response member = api.PostJson("/maintenance/stale-uploads", ForTenant(tenant), {{"stale_seconds", 60}});
   BOOST_TEST(member.status == 403, member.Describe());
-  Response bad = api.PostJson("/maintenance/stale-uploads", {{"stale_seconds", 0}}, Admin());
+  Response bad = api.PostJson("/maintenance/stale-uploads", Admin(), {{"stale_seconds", 0}});
   BOOST_TEST(bad.status == 400, bad.Describe());
-  Response first = api.PostJson("/maintenance/stale-uploads", {{"stale_seconds", 60}}, Admin());
+  Response first = api.PostJson("/maintenance/stale-uploads", Admin(), {{"stale_seconds", 60}});
   BOOST_TEST_REQUIRE(first.status == 200, first.Describe());
   BOOST_TEST(first.Json()["killed"] == json::array({stale}));
-  Response again = api.PostJson("/maintenance/stale-uploads", {{"stale_seconds", 60}}, Admin());
+  Response again = api.PostJson("/maintenance/stale-uploads", Admin(), {{"stale_seconds", 60}});
   BOOST_TEST(again.Json()["killed"] == json::array());
   BOOST_TEST(env.Text("SELECT status FROM images WHERE id = :p", stale).value_or("") == "killed");
   BOOST_TEST(env.Text("SELECT status FROM images WHERE id = :p", live).value_or("") == "saving");
   // A heartbeat (an empty update from saving) keeps an upload fresh.
-  Response beat = api.PutJson("/images/" + live, {{"image", json::object()}, {"from_state", "saving"}},
-                              Admin());
+  Response beat = api.PutJson("/images/" + live, Admin(), {{"image", json::object()}, {"from_state", "saving"}});
   BOOST_TEST(beat.status == 200, beat.Describe());
 }
 

@@ -34,10 +34,10 @@ struct World {
     shared = S(CreateImage(api, ha, {{"name", "shared"}, {"properties", props}}), "id");
     unshared = S(CreateImage(api, ha, {{"name", "unshared"}, {"properties", props}}), "id");
     deleted = S(CreateImage(api, ha, {{"name", "deleted"}, {"properties", props}}), "id");
-    BOOST_REQUIRE(api.Put("/images/" + shared + "/members/" + b, "", ha).status == 204);
-    BOOST_REQUIRE(api.Put("/images/" + unshared + "/members/" + b, "", ha).status == 204);
+    BOOST_REQUIRE(api.Put("/images/" + shared + "/members/" + b, ha).status == 204);
+    BOOST_REQUIRE(api.Put("/images/" + unshared + "/members/" + b, ha).status == 204);
     BOOST_REQUIRE(api.Delete("/images/" + unshared + "/members/" + b, ha).status == 204);
-    BOOST_REQUIRE(api.Put("/images/" + deleted + "/members/" + b, "", ha).status == 204);
+    BOOST_REQUIRE(api.Put("/images/" + deleted + "/members/" + b, ha).status == 204);
     BOOST_REQUIRE(api.Delete("/images/" + deleted, ha).status == 200);
   }
 
@@ -99,17 +99,16 @@ BOOST_AUTO_TEST_CASE(membership_grants_and_revokes_visibility) {
   };
   BOOST_TEST(!listed());
   BOOST_TEST(api.Get("/images/" + id, ForTenant(member)).status == 404);
-  BOOST_REQUIRE(api.Put("/images/" + id + "/members/" + member, "", ForTenant(owner)).status == 204);
+  BOOST_REQUIRE(api.Put("/images/" + id + "/members/" + member, ForTenant(owner)).status == 204);
   BOOST_TEST(listed());
   BOOST_TEST(api.Get("/images/" + id, ForTenant(member)).status == 200);
   BOOST_REQUIRE(api.Delete("/images/" + id + "/members/" + member, ForTenant(owner)).status == 204);
   BOOST_TEST(!listed());
   BOOST_TEST(api.Get("/images/" + id, ForTenant(member)).status == 404);
   // Replacing the member set also revokes.
-  BOOST_REQUIRE(api.PutJson("/images/" + id + "/members", {{"memberships", {{{"member_id", member}}}}},
-                            ForTenant(owner)).status == 204);
+  BOOST_REQUIRE(api.PutJson("/images/" + id + "/members", ForTenant(owner), {{"memberships", {{{"member_id", member}}}}}).status == 204);
   BOOST_TEST(listed());
-  BOOST_REQUIRE(api.PutJson("/images/" + id + "/members", {{"memberships", json::array()}}, ForTenant(owner))
+  BOOST_REQUIRE(api.PutJson("/images/" + id + "/members", ForTenant(owner), {{"memberships", json::array()}})
                     .status == 204);
   BOOST_TEST(!listed());
 }
@@ -184,7 +183,7 @@ BOOST_AUTO_TEST_CASE(image_without_owner_is_visible_but_only_admin_mutable) {
   RegistryConfig noauth;
   noauth.flavor = "";
   Api open = env.Extra("noauth", noauth).api();
-  Response r = open.PostJson("/images", {{"image", {{"name", Unique("ownerless")}}}});
+  Response r = open.PostJson("/images", {}, {{"image", {{"name", Unique("ownerless")}}}});
   BOOST_REQUIRE_MESSAGE(r.status == 200, r.Describe());
   json img = r.Json()["image"];
   BOOST_TEST(S(img, "owner") == "<null>");
@@ -193,10 +192,10 @@ BOOST_AUTO_TEST_CASE(image_without_owner_is_visible_but_only_admin_mutable) {
   Headers h = ForTenant(Unique("t-any"));
   BOOST_TEST(api.Get("/images/" + id, h).status == 200);
   DbSnapshot before = env.Snapshot();
-  BOOST_TEST(api.PutJson("/images/" + id, {{"image", {{"name", "mine"}}}}, h).status == 404);
+  BOOST_TEST(api.PutJson("/images/" + id, h, {{"image", {{"name", "mine"}}}}).status == 404);
   BOOST_TEST(api.Delete("/images/" + id, h).status == 404);
   BOOST_TEST(env.Snapshot() == before);
-  BOOST_TEST(api.PutJson("/images/" + id, {{"image", {{"name", "admin-did"}}}}, Admin()).status == 200);
+  BOOST_TEST(api.PutJson("/images/" + id, Admin(), {{"image", {{"name", "admin-did"}}}}).status == 200);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

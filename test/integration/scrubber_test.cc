@@ -72,7 +72,7 @@ std::string ActiveImage(const Store& store) {
 std::string PendingDeleteImage(const Store& store) {
   std::string id = ActiveImage(store);
   Api api = Shared().api();
-  Response r = api.PutJson("/images/" + id, {{"image", {{"status", "pending_delete"}}}}, Admin());
+  Response r = api.PutJson("/images/" + id, Admin(), {{"image", {{"status", "pending_delete"}}}});
   BOOST_REQUIRE_MESSAGE(r.status == 200, r.Describe());
   r = api.Delete("/images/" + id, Admin());
   BOOST_REQUIRE_MESSAGE(r.status == 200, r.Describe());
@@ -214,7 +214,7 @@ BOOST_AUTO_TEST_CASE(registry_outage_fails_the_pass_and_removes_nothing) {
   Store store = MakeStore();
   std::string orphan = store.datadir + "/" + RandomUuid();
   WriteFile(orphan);
-  ProcessResult r = Scrub(WriteScrubberConfig(store, PickFreePort(), 0, 0));
+  ProcessResult r = Scrub(WriteScrubberConfig(store, FreePort(), 0, 0));
   BOOST_TEST((r.exited && r.exit_code == 1), Describe(r));
   BOOST_TEST((r.errors.find("cannot list pending_delete images") != std::string::npos), Describe(r));
   BOOST_TEST(Exists(orphan));

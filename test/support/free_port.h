@@ -12,8 +12,9 @@
 
 #include <random>
 #include <stdexcept>
+#include <vector>
 
-namespace glance::test {
+namespace testsupport {
 
 inline constexpr int kFirstTestPort = 20000;
 inline constexpr int kLastTestPort = 32767;
@@ -41,6 +42,21 @@ inline int BindRandomTestPort(int* port) {
   throw std::runtime_error("no free port in 20000-32767 on 127.0.0.1");
 }
 
-}  // namespace glance::test
+// `count` distinct ports that were free a moment ago.
+inline std::vector<int> FreePorts(int count) {
+  // Each socket stays bound until every port is picked: no port twice.
+  std::vector<int> fds, ports;
+  for (int i = 0; i < count; ++i) {
+    int port = 0;
+    fds.push_back(BindRandomTestPort(&port));
+    ports.push_back(port);
+  }
+  for (int fd : fds) ::close(fd);
+  return ports;
+}
+
+inline int FreePort() { return FreePorts(1).front(); }
+
+}  // namespace testsupport
 
 #endif  // GLANCE_TEST_SUPPORT_FREE_PORT_H_

@@ -1,7 +1,9 @@
 #include "glance/auth/keystone_auth.h"
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 #include "glance/common/logging.h"
 #include "glance/common/text.h"
@@ -26,6 +28,11 @@ constexpr size_t kMaxTokenBytes = 8192;
 bool PlausibleToken(const std::string& token) {
   if (token.empty() || token.size() > kMaxTokenBytes) return false;
   return std::all_of(token.begin(), token.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+void SleepToNextSecond() {
+  auto now = std::chrono::system_clock::now();
+  std::this_thread::sleep_until(std::chrono::ceil<std::chrono::seconds>(now) + std::chrono::milliseconds(20));
 }
 
 std::string Short(const std::string& token) {
@@ -99,9 +106,13 @@ class KeystoneAuthMode::Impl {
     }
     std::string detail;
     Verdict verdict = client_.Validate(service, token, out, &detail);
-    if (verdict == Verdict::kServiceRefused) {
-      // Our own token expired or was revoked early: one new one, one retry.
+    // Our own token expired or was revoked early: a new one, and a retry.
+    // Keystone also revokes the tokens issued in the same second as a
+    // revocation event (fernet times have whole seconds), so a second new
+    // token is issued in the next second.
+    for (int attempt = 0; attempt < 2 && verdict == Verdict::kServiceRefused; ++attempt) {
       Log(LogLevel::kInfo, request_id, "keystone: the service token was refused; issuing a new one");
+      if (attempt == 1) SleepToNextSecond();
       s = ServiceToken(service, &service);
       if (!s.ok()) {
         Log(LogLevel::kError, request_id, "keystone: " + s.message());
@@ -126,7 +137,7 @@ class KeystoneAuthMode::Impl {
       }
       case Verdict::kServiceRefused:
         Log(LogLevel::kError, request_id,
-            "keystone: a freshly issued service token was refused too (" + detail + ")");
+            "keystone: freshly issued service tokens were refused too (" + detail + ")");
         return Status::Unavailable(kIdentityUnavailable);
       case Verdict::kForbidden:
         Log(LogLevel::kError, request_id,

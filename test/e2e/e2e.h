@@ -24,6 +24,13 @@ namespace e2e {
 using namespace testsupport;
 using Reply = testsupport::Response;
 
+// When the binary is interrupted (SIGINT, SIGTERM, SIGHUP), `args` runs
+// (with `extra_env`) for every armed owner: what it started must not keep
+// running.  Prepared here, so the signal handler only forks and execs.
+void ArmEmergencyStop(const void* owner, const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& extra_env);
+void DisarmEmergencyStop(const void* owner);
+
 // ---------------------------------------------------------------- stacks
 
 class Stack {

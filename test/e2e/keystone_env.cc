@@ -45,6 +45,7 @@ void Keystone::Wait() {
       }
       if (!vars_.count("KEYSTONE_URL")) start_error_ = "keystone.env has no KEYSTONE_URL";
       started_ = start_error_.empty();
+      if (started_) ArmEmergencyStop(this, {ScriptPath(), "down", dir_}, {});
     }
   }
   if (!started_) throw std::runtime_error("Keystone is not running: " + start_error_);
@@ -54,6 +55,7 @@ void Keystone::Stop() {
   if (thread_) Wait();
   if (dir_.empty()) return;
   RunCommand({ScriptPath(), "down", dir_}, {}, log_, std::chrono::seconds(60));
+  DisarmEmergencyStop(this);
   started_ = false;
 }
 

@@ -65,7 +65,7 @@ struct EmergencyStop {
   std::vector<char*> argv, envp;
   const void* owner = nullptr;
 };
-EmergencyStop g_emergency[4];
+EmergencyStop g_emergency[8];
 
 void OnTerminatingSignal(int signal_number) {
   for (auto& slot : g_emergency) {
@@ -88,6 +88,8 @@ void OnTerminatingSignal(int signal_number) {
   ::signal(signal_number, SIG_DFL);
   ::raise(signal_number);
 }
+
+}  // namespace
 
 void ArmEmergencyStop(const void* owner, const std::vector<std::string>& args,
                       const std::map<std::string, std::string>& extra_env) {
@@ -117,6 +119,8 @@ void DisarmEmergencyStop(const void* owner) {
     if (slot.active && slot.owner == owner) slot.active = 0;
   }
 }
+
+namespace {
 
 // Databases of earlier runs that were killed before their teardown.
 void DropStaleDatabases() {

@@ -93,7 +93,9 @@ class KeystoneAuthMode::Impl {
     if (!PlausibleToken(token)) return Status::Unauthorized(kAuthenticationRequired);
     std::time_t now = std::time(nullptr);
     if (auto cached = cache_.Find(token, now)) {
-      Log(LogLevel::kDebug, request_id, "keystone: " + Short(token) + " answered from the cache");
+      if (DebugLogging()) {
+        Log(LogLevel::kDebug, request_id, "keystone: " + Short(token) + " answered from the cache");
+      }
       if (!cached->valid) return Status::Unauthorized(kAuthenticationRequired);
       *out = std::move(*cached);
       return Status::Ok();

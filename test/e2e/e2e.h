@@ -30,6 +30,8 @@ using Reply = testsupport::Response;
 void ArmEmergencyStop(const void* owner, const std::vector<std::string>& args,
                       const std::map<std::string, std::string>& extra_env);
 void DisarmEmergencyStop(const void* owner);
+// Makes SIGINT, SIGTERM and SIGHUP run the armed commands, then end the binary.
+void InstallSignalHandlers();
 
 // ---------------------------------------------------------------- stacks
 

@@ -156,6 +156,7 @@ Stack& KeystoneStack() {
       error = e.what();
     }
   });
+  if (stack && !stack->started() && error.empty()) error = stack->start_error();
   if (!stack || !stack->started()) throw std::runtime_error("the keystone stack is not running: " + error);
   return *stack;
 }
@@ -171,7 +172,10 @@ void StopKeystoneAndItsStack(bool keep_logs) {
   }
   TheKeystone().Stop();
   std::error_code ec;
-  if (!keep_logs && !TheKeystone().dir().empty()) fs::remove_all(TheKeystone().dir(), ec);
+  const std::string& dir = TheKeystone().dir();
+  if (!keep_logs && !dir.empty()) {
+    for (const std::string& path : {dir, dir + ".log", dir + ".out"}) fs::remove_all(path, ec);
+  }
 }
 
 }  // namespace e2e

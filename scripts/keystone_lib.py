@@ -8,6 +8,11 @@ identities and their passwords, mode 0600).  The REST calls use the
 standard library only; keystone's own modules are imported only to mint
 expired tokens (expired-token).  Run with /usr/bin/python3: a venv or pyenv
 python cannot import keystone.
+
+Why one file of about 900 lines: scripts/keystone execs it as one program,
+and every command needs the same pieces (the DIR layout and its lock, the
+REST helpers, the server's start, readiness and stop); split into modules
+each would import all the others.
 """
 
 import base64

@@ -14,6 +14,11 @@ using nlohmann::json;
 
 namespace {
 
+// What the registry's request line can carry (cpp-httplib refuses request
+// targets over 8 KiB); nginx accepts up to 16 KiB, so longer filters are
+// refused here, not turned into the registry's 414.
+constexpr size_t kMaxForwardedQueryBytes = 8000;
+
 Status List(const V1Services& v1, ApiCall& call, bool detail) {
   QueryParams params;
   Status s = ParseQueryString(call.request.query_string, &params);
@@ -26,6 +31,10 @@ Status List(const V1Services& v1, ApiCall& call, bool detail) {
   for (const auto& [key, value] : params) {
     if (key == "deleted") continue;
     forward += (forward.empty() ? "" : "&") + UrlEncode(key) + "=" + UrlEncode(value);
+  }
+  if (forward.size() > kMaxForwardedQueryBytes) {
+    return Status::InvalidArgument("The list query is too long: its filters may take at most " +
+                                   std::to_string(kMaxForwardedQueryBytes) + " bytes.");
   }
   // The registry answers in the v1 shape: its body is passed on as is.
   std::string body;

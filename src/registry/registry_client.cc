@@ -28,6 +28,7 @@ Status StatusFromReply(int status, const json& body) {
     case 405: return Status::MethodNotAllowed(message);
     case 409: return Status::Conflict(message);
     case 413: return Status::TooLarge(message);
+    case 414: return Status::InvalidArgument("The request is too long for the image registry.");
     case 503: return Status::Unavailable(message);
     default: return Status::Internal("The image registry failed: " + message);
   }

@@ -94,6 +94,12 @@ BOOST_AUTO_TEST_CASE(oversized_and_too_many_headers) {
       {"20 KB request target",
        [](const Api& api) { return api.Raw(RawRequest("GET", "/v1/images/" + std::string(20000, 'a'))); },
        414},
+      // Under nginx's 16 KiB, over what the registry's request line takes.
+      {"12 KB list query",
+       [](const Api& api) {
+         return api.Raw(RawRequest("GET", "/v1/images/detail?name=" + std::string(12000, 'n')));
+       },
+       400, "The list query is too long"},
   });
 }
 

@@ -154,6 +154,18 @@ BOOST_AUTO_TEST_CASE(location_that_became_forbidden_is_503) {
   BOOST_TEST(f.Header("X-Accel-Redirect").empty());
 }
 
+BOOST_AUTO_TEST_CASE(list_filters_longer_than_the_registry_takes_are_400_without_asking_it) {
+  Fixture f;
+  f.request.query_string = "name=" + std::string(7990, 'n');
+  BOOST_TEST(f.Call(ListDetail, {}).ok());
+  BOOST_TEST(f.registry.calls.size() == 1u);
+  f.request.query_string = "name=" + std::string(8000, 'n');
+  Status s = f.Call(ListDetail, {});
+  BOOST_TEST(s.HttpStatus() == 400);
+  BOOST_TEST(s.message() == "The list query is too long: its filters may take at most 8000 bytes.");
+  BOOST_TEST(f.registry.calls.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(registry_outage_passes_through) {
   Fixture f;
   f.registry.refuse["GetImage"] = Status::Unavailable("registry down");

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <thread>
 
 #include "e2e.h"
 
@@ -46,7 +47,7 @@ class Keystone {
   std::map<std::string, std::string> vars_;
   std::string start_error_;
   bool started_ = false;
-  void* thread_ = nullptr;  // std::thread*, kept out of the header
+  std::thread starting_;  // scripts/keystone up, until Wait() joins it
 };
 
 Keystone& TheKeystone();

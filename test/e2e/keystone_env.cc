@@ -24,18 +24,15 @@ std::string ScriptPath() {
 void Keystone::StartInBackground() {
   dir_ = RequireEnv("GLANCE_TEST_TMPDIR") + "/keystone-" + std::to_string(getpid());
   log_ = dir_ + ".log";
-  thread_ = new std::thread([this] {
+  starting_ = std::thread([this] {
     int rc = RunCommand({ScriptPath(), "up", dir_}, {}, log_, std::chrono::seconds(300));
     if (rc != 0) start_error_ = "scripts/keystone up failed (" + std::to_string(rc) + "): " + TailOfFile(log_, 3000);
   });
 }
 
 void Keystone::Wait() {
-  if (thread_) {
-    auto* thread = static_cast<std::thread*>(thread_);
-    thread->join();
-    delete thread;
-    thread_ = nullptr;
+  if (starting_.joinable()) {
+    starting_.join();
     if (start_error_.empty()) {
       std::ifstream env(dir_ + "/keystone.env");
       std::string line;
@@ -52,7 +49,13 @@ void Keystone::Wait() {
 }
 
 void Keystone::Stop() {
-  if (thread_) Wait();
+  if (starting_.joinable()) {
+    try {
+      Wait();
+    } catch (const std::exception&) {
+      // Not started: `down` below still removes whatever came up.
+    }
+  }
   if (dir_.empty()) return;
   RunCommand({ScriptPath(), "down", dir_}, {}, log_, std::chrono::seconds(60));
   DisarmEmergencyStop(this);

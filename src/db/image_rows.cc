@@ -13,20 +13,22 @@ namespace {
 std::string BuildImageColumns(bool with_children) {
   std::string columns =
       "i.id, i.name, i.disk_format, i.container_format, CAST(i.size AS text), "
-      "CAST(i.virtual_size AS text), i.status, CAST(i.is_public AS text), i.checksum, "
+      "CAST(i.virtual_size AS text), i.status, i.visibility, i.checksum, "
       "i.os_hash_algo, i.os_hash_value, CAST(i.min_disk AS text), CAST(i.min_ram AS text), "
       "i.owner, CAST(i.protected AS text), " +
       DisplayTime("i.created_at") + ", " + DisplayTime("i.updated_at") + ", " +
       DisplayTime("i.deleted_at") + ", CAST(i.deleted AS text), ";
   // A row just inserted without properties or locations has none: the
   // subqueries would only cost planning and execution on every create.
-  if (!with_children) return columns + "'{}', '[]'";
+  const std::string hidden = ", CAST(i.os_hidden AS text)";
+  if (!with_children) return columns + "'{}', '[]'" + hidden + ", '[]'";
   return columns +
          "(SELECT CAST(coalesce(json_object_agg(p.name, p.value), '{}') AS text)"
          "   FROM image_properties p WHERE p.image_id = i.id AND NOT p.deleted), "
          "(SELECT CAST(coalesce(json_agg(json_build_object('id', l.id, 'url', l.value, "
          "   'metadata', l.meta_data, 'status', l.status) ORDER BY l.id), '[]') AS text)"
-         "   FROM image_locations l WHERE l.image_id = i.id AND NOT l.deleted)";
+         "   FROM image_locations l WHERE l.image_id = i.id AND NOT l.deleted)" +
+         hidden + ", " + TagsArray("i") + "::text";
 }
 
 std::optional<int64_t> ToInt(const Value& v) {
@@ -35,6 +37,11 @@ std::optional<int64_t> ToInt(const Value& v) {
 }
 
 }  // namespace
+
+std::string TagsArray(const std::string& alias) {
+  return "(SELECT coalesce(json_agg(t.value ORDER BY t.value), '[]') FROM image_tags t "
+         "WHERE t.image_id = " + alias + ".id AND NOT t.deleted)";
+}
 
 std::string DisplayTime(const std::string& column) {
   return "to_char(" + column + ", 'YYYY-MM-DD\"T\"HH24:MI:SS.US')";
@@ -53,7 +60,7 @@ std::string JsonColumn(ListShape shape) {
   if (shape == ListShape::kIndex) return "json_build_object(" + index + ")";
   std::string detail =
       index +
-      ", 'virtual_size', i.virtual_size, 'status', i.status, 'is_public', i.is_public, "
+      ", 'virtual_size', i.virtual_size, 'status', i.status, 'is_public', i.visibility = 'public', "
       "'protected', i.protected, 'owner', i.owner, 'min_disk', i.min_disk, "
       "'min_ram', i.min_ram, 'created_at', " +
       DisplayTime("i.created_at") + ", 'updated_at', " + DisplayTime("i.updated_at") +
@@ -68,6 +75,7 @@ std::string JsonColumn(ListShape shape) {
   return "(jsonb_build_object(" + detail +
          ") || jsonb_build_object("
          "'os_hash_algo', i.os_hash_algo, 'os_hash_value', i.os_hash_value, "
+         "'visibility', i.visibility, 'os_hidden', i.os_hidden, 'tags', " + TagsArray("i") + ", "
          "'location', (SELECT l.value FROM image_locations l WHERE l.image_id = i.id "
          "  AND NOT l.deleted AND l.status = 'active' ORDER BY l.id LIMIT 1), "
          "'location_data', (SELECT coalesce(json_agg(json_build_object('id', l.id, 'url', l.value, "
@@ -84,7 +92,7 @@ Image ParseImage(const Row& r) {
   image.size = ToInt(r[4]);
   image.virtual_size = ToInt(r[5]);
   image.status = r[6].value_or("");
-  image.is_public = r[7] == "true";
+  image.visibility = r[7].value_or("shared");
   image.checksum = r[8];
   image.os_hash_algo = r[9];
   image.os_hash_value = r[10];
@@ -108,6 +116,10 @@ Image ParseImage(const Row& r) {
     location.metadata_json = l.value("metadata", "{}");
     location.status = l.value("status", "active");
     image.locations.push_back(std::move(location));
+  }
+  image.os_hidden = r[21] == "true";
+  for (const auto& tag : nlohmann::json::parse(r[22].value_or("[]"))) {
+    if (tag.is_string()) image.tags.push_back(tag.get<std::string>());
   }
   return image;
 }

@@ -15,6 +15,10 @@ namespace glance::db {
 // The current time as the schema stores it (UTC, timestamp without zone).
 inline constexpr const char* kNow = "(now() AT TIME ZONE 'UTC')";
 
+// The JSON array of an image's live tags, sorted (`alias` is the images
+// alias of the enclosing query).
+std::string TagsArray(const std::string& alias);
+
 // A timestamp column in the display form (spec §5.4).
 std::string DisplayTime(const std::string& column);
 

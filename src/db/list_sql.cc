@@ -104,16 +104,17 @@ SqlText BuildListSql(const ListQuery& query, const RequestContext& context,
   switch (query.visibility) {
     case PublicSelector::kVisibleToOwner:
       if (context.owner) {
-        where.push_back("(i.is_public OR i.owner = " + p.Add(*context.owner) + " OR " +
-                        MemberOfPredicate(p.Add(*context.owner)) + ")");
+        where.push_back("(i.visibility = 'public' OR i.owner = " + p.Add(*context.owner) +
+                        " OR (i.visibility = 'shared' AND " +
+                        MemberOfPredicate(p.Add(*context.owner)) + "))");
       } else {
-        where.push_back("i.is_public");
+        where.push_back("i.visibility = 'public'");
       }
       break;
     case PublicSelector::kAll:
       break;
     case PublicSelector::kPrivateOnly:
-      where.push_back("NOT i.is_public");
+      where.push_back("i.visibility <> 'public'");
       break;
   }
 

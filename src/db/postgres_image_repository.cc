@@ -59,7 +59,14 @@ void AppendColumnChanges(const ImageChanges& c, std::vector<std::string>* column
   text("owner", c.owner);
   if (c.min_disk) add("min_disk", std::to_string(*c.min_disk), "integer");
   if (c.min_ram) add("min_ram", std::to_string(*c.min_ram), "integer");
-  flag("is_public", c.is_public);
+  // v1's is_public=false makes an image shared, whatever it was (upstream's
+  // ensure_image_dict_v2_compliant).
+  if (c.visibility) {
+    add("visibility", *c.visibility, nullptr);
+  } else if (c.is_public) {
+    add("visibility", std::string(*c.is_public ? "public" : "shared"), nullptr);
+  }
+  flag("os_hidden", c.os_hidden);
   flag("protected", c.is_protected);
   if (c.status) add("status", *c.status, nullptr);
 }
@@ -86,6 +93,26 @@ void UpsertProperties(DbSession& s, const std::string& id,
                    " FROM json_each_text(CAST(:p1 AS json)) "
                    "ON CONFLICT (image_id, name) DO UPDATE SET value = EXCLUDED.value, "
                    "updated_at = EXCLUDED.updated_at, deleted = false, deleted_at = NULL",
+               {id, json});
+}
+
+// The tag set becomes `tags`: tags no longer wanted are soft-deleted, new
+// ones inserted (a tag that comes back gets a new row).
+void ReplaceTags(DbSession& s, const std::string& id, const std::vector<std::string>& tags) {
+  std::string json = nlohmann::json(tags).dump();
+  sql::Execute(s,
+               "UPDATE image_tags SET deleted = true, deleted_at = " + std::string(kNow) +
+                   ", updated_at = " + kNow +
+                   " WHERE image_id = :p0 AND NOT deleted AND value NOT IN "
+                   "(SELECT json_array_elements_text(CAST(:p1 AS json)))",
+               {id, json});
+  if (tags.empty()) return;
+  sql::Execute(s,
+               "INSERT INTO image_tags (image_id, value, created_at, updated_at) "
+               "SELECT :p0, t, " + std::string(kNow) + ", " + kNow +
+                   " FROM json_array_elements_text(CAST(:p1 AS json)) AS t "
+                   "WHERE t NOT IN (SELECT value FROM image_tags WHERE image_id = :p0 "
+                   "AND NOT deleted)",
                {id, json});
 }
 
@@ -157,7 +184,8 @@ Status PostgresImageRepository::Create(const RequestContext& context, const Imag
     std::string insert = "INSERT INTO images AS i (" + Join(columns) + ") VALUES (" +
                          Join(values) + ") ON CONFLICT (id) DO NOTHING";
     bool has_children = (changes.properties && !changes.properties->empty()) ||
-                        (changes.location && *changes.location);
+                        (changes.location && *changes.location) ||
+                        (changes.tags && !changes.tags->empty());
     if (!has_children) {
       // One statement, committed on its own: the row comes back from
       // RETURNING, so a create costs one round trip.
@@ -171,6 +199,7 @@ Status PostgresImageRepository::Create(const RequestContext& context, const Imag
     if (inserted == 0) return Status::Conflict("An image with identifier " + id + " already exists");
     if (changes.properties) UpsertProperties(s, id, *changes.properties, false);
     if (changes.location && *changes.location) ReplaceLocation(s, id, **changes.location);
+    if (changes.tags) ReplaceTags(s, id, *changes.tags);
     tx.commit();
     return LoadVisible(s, context, id, image);
   });
@@ -216,6 +245,7 @@ Status PostgresImageRepository::Update(const RequestContext& context, const std:
     }
     sql::Execute(s, "UPDATE images SET " + assignments + " WHERE id = :p0", params);
     if (changes.properties) UpsertProperties(s, current.id, *changes.properties, purge_properties);
+    if (changes.tags) ReplaceTags(s, current.id, *changes.tags);
     if (changes.location) {
       if (*changes.location) ReplaceLocation(s, current.id, **changes.location);
       else DeleteLocations(s, current.id);

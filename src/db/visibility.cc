@@ -16,13 +16,16 @@ bool IsMutable(const RequestContext& context, const Image& image) {
   return context.owner && image.owner && *context.owner == *image.owner;
 }
 
-// spec §8.1, for a row already loaded without a visibility filter.
+// spec §8.1 with v2's four visibilities (v2 contract §10), for a row
+// already loaded without a visibility filter: public and community images
+// and those without an owner are everybody's; shared ones their owner's and
+// members' (whatever the member's status); private ones their owner's.
 bool IsVisible(const RequestContext& context, const Image& image, bool member) {
   if (context.is_admin) return true;
   if (image.deleted) return false;
-  if (!image.owner || image.is_public) return true;
+  if (!image.owner || image.IsPublic() || image.visibility == "community") return true;
   if (context.owner && *context.owner == *image.owner) return true;
-  return member;
+  return image.visibility == "shared" && member;
 }
 
 bool IsMember(DbSession& s, const std::string& id, const std::optional<std::string>& owner,
@@ -52,8 +55,8 @@ Status LoadRow(DbSession& s, const std::string& id, bool for_update, Image* imag
 // spec §8.1; the membership query runs only when the answer depends on it
 // (a private image of another owner, asked by a non-admin).
 bool VisibleTo(DbSession& s, const RequestContext& context, const Image& image) {
-  bool member_needed = !context.is_admin && !image.deleted && !image.is_public && image.owner &&
-                       image.owner != context.owner;
+  bool member_needed = !context.is_admin && !image.deleted && image.visibility == "shared" &&
+                       image.owner && image.owner != context.owner;
   return IsVisible(context, image, member_needed && IsMember(s, image.id, context.owner));
 }
 
@@ -90,7 +93,9 @@ Status LockMutable(DbSession& s, const RequestContext& context, const std::strin
   if (!found.ok()) return found;
   if (!VisibleTo(s, context, *image)) return NotFound(id);
   if (!IsMutable(context, *image)) {
-    if (image->is_public) return Status::Forbidden("You are not permitted to modify this image.");
+    if (image->IsPublic() || image->visibility == "community") {
+      return Status::Forbidden("You are not permitted to modify this image.");
+    }
     return NotFound(id);
   }
   return Status::Ok();

@@ -167,7 +167,7 @@ HeaderPairs ImageToMetaHeaders(const Image& image) {
   if (image.virtual_size) add("virtual_size", std::to_string(*image.virtual_size));
   add_opt("checksum", image.checksum);
   add("status", image.status);
-  add("is_public", BoolText(image.is_public));
+  add("is_public", BoolText(image.IsPublic()));
   add("protected", BoolText(image.is_protected));
   add_opt("owner", image.owner);
   add("min_disk", std::to_string(image.min_disk));

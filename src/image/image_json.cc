@@ -1,5 +1,7 @@
 #include "glance/image/image_json.h"
 
+#include <algorithm>
+
 #include "glance/common/text.h"
 #include "glance/common/time_format.h"
 #include "glance/common/uuid.h"
@@ -68,6 +70,23 @@ Status BoolField(const json& value, const char* field, std::optional<bool>* out)
   return Status::Ok();
 }
 
+// A tag set: strings of 1-255 characters of metadata text; duplicates
+// collapse and the set comes out sorted.
+Status TagsField(const json& value, std::optional<std::vector<std::string>>* out) {
+  if (!value.is_array()) return Status::InvalidArgument("'tags' must be a list of strings.");
+  std::vector<std::string> tags;
+  for (const json& tag : value) {
+    if (!tag.is_string()) return Status::InvalidArgument("'tags' must be a list of strings.");
+    Status s = ValidateTag(tag.get_ref<const std::string&>());
+    if (!s.ok()) return s;
+    tags.push_back(tag.get<std::string>());
+  }
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  *out = std::move(tags);
+  return Status::Ok();
+}
+
 Status TimeField(const json& value, const char* field, std::optional<std::string>* out) {
   if (value.is_null()) return Status::Ok();
   std::optional<std::string> parsed;
@@ -127,7 +146,10 @@ json ImageToRegistryJson(const Image& image) {
       {"os_hash_algo", OrNull(image.os_hash_algo)},
       {"os_hash_value", OrNull(image.os_hash_value)},
       {"status", image.status},
-      {"is_public", image.is_public},
+      {"is_public", image.IsPublic()},
+      {"visibility", image.visibility},
+      {"os_hidden", image.os_hidden},
+      {"tags", image.tags},
       {"protected", image.is_protected},
       {"owner", OrNull(image.owner)},
       {"min_disk", image.min_disk},
@@ -140,14 +162,6 @@ json ImageToRegistryJson(const Image& image) {
       {"location", location},
       {"location_data", location_data},
   };
-}
-
-json MemberToJson(const ImageMember& member) {
-  return {{"member_id", member.member}, {"can_share", member.can_share}};
-}
-
-json SharedImageToJson(const ImageMember& member) {
-  return {{"image_id", member.image_id}, {"can_share", member.can_share}};
 }
 
 namespace {
@@ -188,7 +202,8 @@ Status ImageFromRegistryJson(const json& dict, Image* image) {
   image->size = number("size");
   image->virtual_size = number("virtual_size");
   image->status = text("status").value_or("");
-  image->is_public = flag("is_public");
+  image->visibility = text("visibility").value_or(flag("is_public") ? "public" : "shared");
+  image->os_hidden = flag("os_hidden");
   image->checksum = text("checksum");
   image->os_hash_algo = text("os_hash_algo");
   image->os_hash_value = text("os_hash_value");
@@ -203,6 +218,11 @@ Status ImageFromRegistryJson(const json& dict, Image* image) {
   if (auto it = dict.find("properties"); it != dict.end() && it->is_object()) {
     for (const auto& [key, value] : it->items()) {
       if (value.is_string()) image->properties[key] = value.get<std::string>();
+    }
+  }
+  if (auto it = dict.find("tags"); it != dict.end() && it->is_array()) {
+    for (const json& tag : *it) {
+      if (tag.is_string()) image->tags.push_back(tag.get<std::string>());
     }
   }
   if (auto it = dict.find("location_data"); it != dict.end() && it->is_array()) {
@@ -237,6 +257,9 @@ json ImageChangesToJson(const ImageChanges& c) {
   put("virtual_size", c.virtual_size);
   if (c.status) out["status"] = *c.status;
   if (c.is_public) out["is_public"] = *c.is_public;
+  if (c.visibility) out["visibility"] = *c.visibility;
+  if (c.os_hidden) out["os_hidden"] = *c.os_hidden;
+  if (c.tags) out["tags"] = *c.tags;
   put("checksum", c.checksum);
   put("os_hash_algo", c.os_hash_algo);
   put("os_hash_value", c.os_hash_value);
@@ -305,6 +328,15 @@ Status ParseImageChanges(const json& image, ImageChanges* changes) {
       changes->status = value.get<std::string>();
     } else if (key == "is_public") {
       s = BoolField(value, "is_public", &changes->is_public);
+    } else if (key == "visibility") {
+      if (!value.is_string() || !IsValidVisibility(value.get_ref<const std::string&>())) {
+        return Status::InvalidArgument("Invalid visibility value");
+      }
+      changes->visibility = value.get<std::string>();
+    } else if (key == "os_hidden") {
+      s = BoolField(value, "os_hidden", &changes->os_hidden);
+    } else if (key == "tags") {
+      s = TagsField(value, &changes->tags);
     } else if (key == "protected") {
       s = BoolField(value, "protected", &changes->is_protected);
     } else if (key == "created_at") {
@@ -332,61 +364,6 @@ Status ParseImageChanges(const json& image, ImageChanges* changes) {
     // meaningless here: ignored, as upstream ignores unknown columns.
     if (!s.ok()) return s;
   }
-  return Status::Ok();
-}
-
-Status ValidateMemberId(const std::string& member) {
-  if (member.empty()) return Status::InvalidArgument("Member id must not be empty.");
-  Status s = ValidateMetadataText(member, kMaxMemberChars, "Member id");
-  if (!s.ok()) return s;
-  if (member.find('/') != std::string::npos || member == "." || member == "..") {
-    return Status::InvalidArgument("Member id must not contain '/' or be '.' or '..'.");
-  }
-  return Status::Ok();
-}
-
-Status ParseMemberships(const json& body, std::vector<MembershipEntry>* entries) {
-  if (!body.is_object() || !body.contains("memberships")) {
-    return Status::InvalidArgument("Invalid membership association: the body must be "
-                                   "{\"memberships\": [...]}.");
-  }
-  const json& list = body["memberships"];
-  if (!list.is_array()) {
-    return Status::InvalidArgument("Invalid membership association: 'memberships' must be a list.");
-  }
-  entries->clear();
-  for (const json& item : list) {
-    if (!item.is_object() || !item.contains("member_id") || !item["member_id"].is_string()) {
-      return Status::InvalidArgument("Invalid membership association: every entry needs a "
-                                     "string 'member_id'.");
-    }
-    MembershipEntry entry;
-    entry.member = item["member_id"].get<std::string>();
-    Status s = ValidateMemberId(entry.member);
-    if (!s.ok()) return s;
-    if (item.contains("can_share") && !item["can_share"].is_null()) {
-      if (!item["can_share"].is_boolean()) {
-        return Status::InvalidArgument("Invalid membership association: 'can_share' must be a "
-                                       "boolean.");
-      }
-      entry.can_share = item["can_share"].get<bool>();
-    }
-    entries->push_back(std::move(entry));
-  }
-  return Status::Ok();
-}
-
-Status ParseMemberBody(const json& body, std::optional<bool>* can_share) {
-  *can_share = std::nullopt;
-  if (!body.is_object()) return Status::InvalidArgument("Unexpected body type. Expected list/dict.");
-  if (!body.contains("member")) return Status::Ok();
-  const json& member = body["member"];
-  if (!member.is_object()) return Status::InvalidArgument("'member' must be an object.");
-  if (!member.contains("can_share") || member["can_share"].is_null()) return Status::Ok();
-  if (!member["can_share"].is_boolean()) {
-    return Status::InvalidArgument("'can_share' must be a boolean.");
-  }
-  *can_share = member["can_share"].get<bool>();
   return Status::Ok();
 }
 

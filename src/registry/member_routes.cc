@@ -13,7 +13,7 @@ Status ListMembers(const Services& services, const Call& call, Reply* reply) {
   Status s = services.repository->ListMembers(call.context, call.params[0], &members);
   if (!s.ok()) return s;
   json list = json::array();
-  for (const ImageMember& m : members) list.push_back(MemberToJson(m));
+  for (const ImageMember& m : members) list.push_back(MemberToRegistryJson(m));
   reply->json = json{{"members", std::move(list)}};
   return Status::Ok();
 }

@@ -43,7 +43,7 @@ Image Apply(const ImageChanges& c) {
   if (c.virtual_size) image.virtual_size = *c.virtual_size;
   if (c.checksum) image.checksum = *c.checksum;
   if (c.owner) image.owner = *c.owner;
-  image.is_public = c.is_public.value_or(false);
+  image.visibility = c.is_public.value_or(false) ? "public" : "shared";
   image.is_protected = c.is_protected.value_or(false);
   image.min_disk = c.min_disk.value_or(0);
   image.min_ram = c.min_ram.value_or(0);

@@ -78,7 +78,7 @@ BOOST_AUTO_TEST_CASE(renders_response_headers) {
   image.id = "id";
   image.status = "active";
   image.size = 7;
-  image.is_public = true;
+  image.visibility = "public";
   image.created_at = "2026-01-01T00:00:00.000000";
   image.updated_at = image.created_at;
   image.properties["os_distro"] = "ubuntu";

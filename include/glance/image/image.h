@@ -17,6 +17,15 @@ inline constexpr const char* kImageStatuses[] = {"queued", "saving", "active", "
                                                  "deleted", "pending_delete"};
 bool IsValidImageStatus(const std::string& status);
 
+// Who sees an image (v2 contract §10); v1's is_public is visibility ==
+// "public", and a v1 is_public=false write makes an image "shared".
+inline constexpr const char* kVisibilities[] = {"public", "private", "shared", "community"};
+bool IsValidVisibility(const std::string& visibility);
+
+// A v2 member's answer to a share (v2 contract §8).
+inline constexpr const char* kMemberStatuses[] = {"pending", "accepted", "rejected"};
+bool IsValidMemberStatus(const std::string& status);
+
 // Column limits of the schema (spec §17, §20.1).
 inline constexpr size_t kMaxNameChars = 255;
 inline constexpr size_t kMaxFormatChars = 20;
@@ -26,6 +35,7 @@ inline constexpr size_t kMaxPropertyKeyChars = 255;
 inline constexpr size_t kMaxPropertyValueBytes = 65535;
 inline constexpr size_t kMaxMemberChars = 255;
 inline constexpr int64_t kMaxDbInt = 2147483647;  // min_disk, min_ram
+inline constexpr size_t kMaxTagChars = 255;
 
 struct ImageLocation {
   int64_t id = 0;
@@ -42,7 +52,8 @@ struct Image {
   std::optional<int64_t> size;
   std::optional<int64_t> virtual_size;
   std::string status;
-  bool is_public = false;
+  std::string visibility = "shared";
+  bool os_hidden = false;
   std::optional<std::string> checksum;
   std::optional<std::string> os_hash_algo;
   std::optional<std::string> os_hash_value;
@@ -56,6 +67,9 @@ struct Image {
   bool deleted = false;
   std::map<std::string, std::string> properties;  // undeleted only
   std::vector<ImageLocation> locations;          // undeleted only
+  std::vector<std::string> tags;                 // undeleted only, sorted, unique
+
+  bool IsPublic() const { return visibility == "public"; }
 };
 
 // The location an image's data is read from: its first location whose
@@ -67,6 +81,7 @@ struct ImageMember {
   std::string image_id;
   std::string member;
   bool can_share = false;
+  std::string status = "pending";
   std::string created_at;
   std::string updated_at;
 };
@@ -84,7 +99,11 @@ struct ImageChanges {
   std::optional<Nullable<int64_t>> size;
   std::optional<Nullable<int64_t>> virtual_size;
   std::optional<std::string> status;
+  // v1's flag: true -> "public", false -> "shared"; `visibility` wins
+  // when both are given.
   std::optional<bool> is_public;
+  std::optional<std::string> visibility;
+  std::optional<bool> os_hidden;
   std::optional<Nullable<std::string>> checksum;
   std::optional<Nullable<std::string>> os_hash_algo;
   std::optional<Nullable<std::string>> os_hash_value;
@@ -96,6 +115,7 @@ struct ImageChanges {
   std::optional<std::string> updated_at;
   std::optional<std::map<std::string, std::string>> properties;
   std::optional<Nullable<std::string>> location;  // the single v1 location
+  std::optional<std::vector<std::string>> tags;    // the whole new set
 };
 
 // A member entry of "replace the whole set"; can_share absent means "keep

@@ -16,7 +16,10 @@ namespace glance {
 
 // The registry image dict: detail fields plus location and location_data.
 nlohmann::json ImageToRegistryJson(const Image& image);
+// The v1 API's member entry ({member_id, can_share}) and the registry's,
+// which adds image_id, the v2 status and the times.
 nlohmann::json MemberToJson(const ImageMember& member);
+nlohmann::json MemberToRegistryJson(const ImageMember& member);
 nlohmann::json SharedImageToJson(const ImageMember& member);
 
 // Reads a registry image dict back (the API side of the codec).
@@ -41,6 +44,9 @@ Status ParseMemberBody(const nlohmann::json& body, std::optional<bool>* can_shar
 // Member ids (spec §20.2): 1-255 characters of metadata text, no '/',
 // neither "." nor "..".
 Status ValidateMemberId(const std::string& member);
+
+// Tags (v2 contract §7): 1-255 characters of metadata text.
+Status ValidateTag(const std::string& tag);
 
 }  // namespace glance
 

@@ -14,6 +14,8 @@ int Status::HttpStatus() const {
     case Code::kGone: return 410;
     case Code::kPreconditionFailed: return 412;
     case Code::kTooLarge: return 413;
+    case Code::kUnsupportedMediaType: return 415;
+    case Code::kRangeNotSatisfiable: return 416;
     case Code::kInternal: return 500;
     case Code::kUnavailable: return 503;
   }
@@ -46,6 +48,7 @@ const char* HttpReasonPhrase(int status) {
     case 413: return "Request Entity Too Large";
     case 414: return "Request-URI Too Long";
     case 415: return "Unsupported Media Type";
+    case 416: return "Requested Range Not Satisfiable";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";

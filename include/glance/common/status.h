@@ -25,6 +25,8 @@ class Status {
     kGone,              // 410
     kPreconditionFailed,// 412
     kTooLarge,          // 413
+    kUnsupportedMediaType,  // 415
+    kRangeNotSatisfiable,   // 416
     kInternal,          // 500
     kUnavailable,       // 503
   };
@@ -41,6 +43,12 @@ class Status {
   static Status Gone(std::string m) { return {Code::kGone, std::move(m)}; }
   static Status PreconditionFailed(std::string m) { return {Code::kPreconditionFailed, std::move(m)}; }
   static Status TooLarge(std::string m) { return {Code::kTooLarge, std::move(m)}; }
+  static Status UnsupportedMediaType(std::string m) {
+    return {Code::kUnsupportedMediaType, std::move(m)};
+  }
+  static Status RangeNotSatisfiable(std::string m) {
+    return {Code::kRangeNotSatisfiable, std::move(m)};
+  }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 

@@ -1,4 +1,5 @@
-// POST /v2/images: the create body (v2 contract §3).
+// POST /v2/images: the create body (v2 contract §3).  The PATCH half of
+// v2_request.h is in json_patch.cc.
 #include "glance/image/v2_request.h"
 
 #include <map>

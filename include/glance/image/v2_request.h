@@ -1,11 +1,13 @@
-// Decoding of Image API v2 request bodies (v2 contract §3): the create
-// body, checked by the rules of the image schema and turned into
-// ImageChanges.  Pure functions, no
+// Decoding of Image API v2 request bodies (v2 contract §3, §5): the create
+// body and the JSON-patch of PATCH /v2/images/{id}, checked by the rules
+// of the image schema and turned into ImageChanges.  Pure functions, no
 // I/O; the handler fetches the image, applies defaults and saves.
 #ifndef GLANCE_IMAGE_V2_REQUEST_H_
 #define GLANCE_IMAGE_V2_REQUEST_H_
 
 #include <cstddef>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -37,6 +39,50 @@ struct V2Limits {
 // On failure *changes is left unchanged.
 Status ParseCreateBody(const nlohmann::json& body, const RequestContext& context,
                        const V2Limits& limits, ImageChanges* changes);
+
+// The PATCH media type we accept (v2.1, JSON-schema draft 10 semantics).
+// The legacy v2.0 form is not supported; a 415 answer should carry
+// "Accept-Patch: " + kPatchMediaType.
+inline constexpr char kPatchMediaType[] = "application/openstack-images-v2.1-json-patch";
+
+// OK for kPatchMediaType, compared case-insensitively and ignoring
+// parameters ("; charset=UTF-8"); anything else (absent included) -> 415.
+Status CheckPatchMediaType(const std::string& content_type);
+
+struct PatchOp {
+  enum class Kind { kAdd, kRemove, kReplace };
+  Kind kind = Kind::kAdd;
+  // The path's one token, decoded (~1 -> '/', ~0 -> '~') and stripped of
+  // surrounding whitespace as upstream does.  "/locations/N" is kept as
+  // "locations" so that ApplyPatch refuses it with 403.
+  std::string path;
+  nlohmann::json value;  // null for kRemove
+};
+
+// The syntax of the patch body (§5): an array of objects with "op" (add,
+// remove, replace), "path" (a one-token JSON pointer) and, except for
+// remove, "value".  Every violation -> 400; nothing is checked against the
+// image here.  On failure *ops is left unchanged.
+Status ParsePatch(const nlohmann::json& body, std::vector<PatchOp>* ops);
+
+// Applies ops to `current` as one atomic change (§5).  First, for every op
+// in order: read-only path -> 403, reserved path -> 403, value against the
+// schema (add/replace) -> 400.  Then the ops take effect in order on a copy:
+// add sets a core attribute or sets/creates a custom property; replace of a
+// missing custom property -> 409; remove of a missing one -> 409, of a core
+// attribute -> 403; visibility public without is_admin -> 403; owner by a
+// non-admin -> 403; disk_format/container_format outside queued/importing
+// -> 403; tags over tag_quota -> 413; new custom keys making more than
+// property_quota -> 413.  Only when every op passes are the outputs set:
+//   *changes: the core fields whose new value differs from `current`
+//     (an op that sets the current value produces nothing);
+//   changes->tags: the whole new set, when it differs;
+//   changes->properties: the whole new custom-property set (hidden
+//     os_glance* properties of `current` included) with *purge_properties =
+//     true, when it differs; otherwise unset and *purge_properties = false.
+Status ApplyPatch(const Image& current, const std::vector<PatchOp>& ops,
+                  const RequestContext& context, const V2Limits& limits, ImageChanges* changes,
+                  bool* purge_properties);
 
 }  // namespace glance::v2
 

@@ -196,12 +196,13 @@ BOOST_AUTO_TEST_CASE(sql_binds_every_client_value) {
 BOOST_AUTO_TEST_CASE(sql_visibility_by_context) {
   ListQuery q;
   RequestContext anonymous;
-  BOOST_TEST(BuildListSql(q, anonymous, "i.id").text.find("WHERE i.is_public AND") !=
+  BOOST_TEST(BuildListSql(q, anonymous, "i.id").text.find("WHERE i.visibility = 'public' AND") !=
              std::string::npos);
   q.visibility = PublicSelector::kAll;
-  BOOST_TEST(BuildListSql(q, Admin(), "i.id").text.find("is_public") == std::string::npos);
+  BOOST_TEST(BuildListSql(q, Admin(), "i.id").text.find("visibility") == std::string::npos);
   q.visibility = PublicSelector::kPrivateOnly;
-  BOOST_TEST(BuildListSql(q, Admin(), "i.id").text.find("NOT i.is_public") != std::string::npos);
+  BOOST_TEST(BuildListSql(q, Admin(), "i.id").text.find("i.visibility <> 'public'") !=
+             std::string::npos);
   q.visibility = PublicSelector::kVisibleToOwner;
   q.sort_key = "created_at";
   SqlText own = BuildListSql(q, Tenant("t1"), "i.id");

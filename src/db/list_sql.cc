@@ -29,14 +29,6 @@ std::string SortExpression(const std::string& key, const std::string& alias) {
   return alias + "." + key;  // status, id, created_at, updated_at: NOT NULL
 }
 
-// The full ordering: the key, then created_at, then id (spec §7.2).
-std::vector<std::string> OrderColumns(const std::string& key, const std::string& alias) {
-  std::vector<std::string> columns{SortExpression(key, alias)};
-  if (key != "created_at" && key != "id") columns.push_back(alias + ".created_at");
-  if (key != "id") columns.push_back(alias + ".id");
-  return columns;
-}
-
 std::string Join(const std::vector<std::string>& items, const std::string& separator) {
   std::string out;
   for (const auto& item : items) {
@@ -148,20 +140,25 @@ SqlText BuildListSql(const ListQuery& query, const RequestContext& context,
   }
   if (!query.properties.empty()) where.push_back(PropertyPredicate(query.properties, &p));
 
-  std::vector<std::string> order = OrderColumns(query.sort_key, "i");
+  // The full order (OrderKeys): v1 sorts every key in one direction.
+  std::vector<SortKey> order = OrderKeys(query.sort);
+  std::vector<std::string> mine, theirs, terms;
+  for (const SortKey& k : order) {
+    mine.push_back(SortExpression(k.key, "i"));
+    theirs.push_back(SortExpression(k.key, "mk"));
+    terms.push_back(mine.back() + (k.ascending ? " ASC" : " DESC"));
+  }
   if (query.marker) {
     // Keyset paging: rows strictly after the marker in the sort order.  The
     // row comparison uses the same expressions as ORDER BY and the indexes.
-    std::vector<std::string> marker_columns = OrderColumns(query.sort_key, "mk");
-    where.push_back("(" + Join(order, ", ") + ") " + (query.ascending ? ">" : "<") +
-                    " (SELECT " + Join(marker_columns, ", ") +
+    where.push_back("(" + Join(mine, ", ") + ") " + (order.front().ascending ? ">" : "<") +
+                    " (SELECT " + Join(theirs, ", ") +
                     " FROM images mk WHERE mk.id = " + p.Add(*query.marker) + ")");
   }
 
   sql.text = "SELECT " + columns + " FROM images i";
   if (!where.empty()) sql.text += " WHERE " + Join(where, " AND ");
-  std::string direction = query.ascending ? " ASC" : " DESC";
-  sql.text += " ORDER BY " + Join(order, direction + ", ") + direction;
+  sql.text += " ORDER BY " + Join(terms, ", ");
   sql.text += " LIMIT " + std::to_string(query.limit);
   return sql;
 }

@@ -52,9 +52,10 @@ bool PlaceholdersMatch(const std::string& text, size_t params) {
 
 void CheckSql(const ListQuery& query, const RequestContext& context, const ListLimits& limits) {
   Check(query.limit >= 0 && query.limit <= limits.api_limit_max, "limit not clamped");
+  Check(query.sort.size() == 1, "a v1 list sorts by one key");
   Check(std::any_of(std::begin(kSortKeys), std::end(kSortKeys),
-                    [&](const char* key) { return query.sort_key == key; }),
-        "sort key outside the list: " + query.sort_key);
+                    [&](const char* key) { return query.sort.front().key == key; }),
+        "sort key outside the list: " + query.sort.front().key);
   for (const auto& [field, value] : query.equals) {
     Check(field == "name" || field == "status" || field == "container_format" ||
               field == "disk_format",

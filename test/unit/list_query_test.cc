@@ -35,8 +35,7 @@ BOOST_AUTO_TEST_SUITE(list_query)
 BOOST_AUTO_TEST_CASE(defaults) {
   ListQuery q;
   BOOST_TEST(Parse("", Tenant("t1"), &q).ok());
-  BOOST_TEST(q.sort_key == "created_at");
-  BOOST_TEST(!q.ascending);
+  BOOST_TEST((q.sort == std::vector<SortKey>{{"created_at", false}}));
   BOOST_TEST(q.limit == 25);
   BOOST_TEST(!q.marker);
   BOOST_TEST(!q.ShowsDeleted());
@@ -204,7 +203,7 @@ BOOST_AUTO_TEST_CASE(sql_visibility_by_context) {
   BOOST_TEST(BuildListSql(q, Admin(), "i.id").text.find("i.visibility <> 'public'") !=
              std::string::npos);
   q.visibility = PublicSelector::kVisibleToOwner;
-  q.sort_key = "created_at";
+  q.sort = {{"created_at", false}};
   SqlText own = BuildListSql(q, Tenant("t1"), "i.id");
   BOOST_TEST(own.text.find("image_members") != std::string::npos);
   BOOST_TEST(own.text.find("ORDER BY i.created_at DESC, i.id DESC") != std::string::npos);

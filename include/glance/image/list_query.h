@@ -31,6 +31,13 @@ enum class PublicSelector {
   kPrivateOnly,     // admin, is_public=false: every non-public image
 };
 
+// One key of a list's order.
+struct SortKey {
+  std::string key;  // one of kSortKeys
+  bool ascending = false;
+  bool operator==(const SortKey&) const = default;
+};
+
 struct ListQuery {
   // Exact-match text filters: name, status, container_format, disk_format.
   std::map<std::string, std::string> equals;
@@ -44,8 +51,9 @@ struct ListQuery {
   std::map<std::string, std::string> properties;
   PublicSelector visibility = PublicSelector::kVisibleToOwner;
 
-  std::string sort_key = "created_at";
-  bool ascending = false;
+  // The keys the client asked for, in order (v1: always one).  The full
+  // order adds tie-breakers: see OrderKeys.
+  std::vector<SortKey> sort{{"created_at", false}};
   int64_t limit = 25;
   std::optional<std::string> marker;
 
@@ -53,6 +61,12 @@ struct ListQuery {
   // explicit admin `deleted` filter.
   bool ShowsDeleted() const { return changes_since.has_value() || deleted.has_value(); }
 };
+
+// The full order of a list: the asked keys (a repeated key adds nothing),
+// then created_at and id in the first key's direction (spec §7.2), and
+// nothing after id, which is unique: v1's one key k gives (k, created_at,
+// id), (created_at, id) or (id).
+std::vector<SortKey> OrderKeys(const std::vector<SortKey>& sort);
 
 struct ListLimits {
   int64_t limit_param_default = 25;

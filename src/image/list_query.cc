@@ -26,6 +26,16 @@ Status ParseQueryString(const std::string& raw, QueryParams* params) {
   return Status::Ok();
 }
 
+std::string V2ListLink(const QueryParams& params, const std::optional<std::string>& marker) {
+  std::string query;
+  for (const auto& [key, value] : params) {
+    if (key == "marker") continue;
+    query += (query.empty() ? "" : "&") + UrlEncode(key) + "=" + UrlEncode(value);
+  }
+  if (marker) query += (query.empty() ? "" : "&") + std::string("marker=") + UrlEncode(*marker);
+  return query.empty() ? "/v2/images" : "/v2/images?" + query;
+}
+
 std::vector<SortKey> OrderKeys(const std::vector<SortKey>& sort) {
   std::vector<SortKey> order;
   auto has = [&](const std::string& key) {

@@ -2,6 +2,10 @@
 // as it was.
 #include <boost/test/unit_test.hpp>
 
+#include <regex>
+#include <set>
+
+#include "../../src/db/image_rows.h"
 #include "glance/common/text.h"
 #include "glance/db/list_sql.h"
 #include "glance/image/list_query.h"
@@ -285,6 +289,35 @@ BOOST_AUTO_TEST_CASE(every_client_value_is_bound) {
   ListQuery q2;
   BOOST_REQUIRE(ParseV2ListQuery(other, Project("v"), ListLimits(), &q2).ok());
   BOOST_TEST(BuildListSql(q2, Project("v"), "i.id").text == sql.text);
+}
+
+// The list entry is the v2 image object of contract §2: exactly these core
+// keys over the custom properties (glance::v2::ImageToJson has the same).
+BOOST_AUTO_TEST_CASE(v2_json_column_has_the_v2_keys) {
+  const std::string column = db::JsonColumn(ListShape::kV2);
+  const std::string core = "|| jsonb_build_object(";
+  size_t at = column.find(core);
+  BOOST_REQUIRE(at != std::string::npos);
+  std::set<std::string> keys;
+  const std::string tail = column.substr(at + core.size());
+  std::regex key("'([a-z_]+)', ");
+  for (auto it = std::sregex_iterator(tail.begin(), tail.end(), key); it != std::sregex_iterator();
+       ++it) {
+    BOOST_TEST(keys.insert((*it)[1].str()).second, (*it)[1].str());
+  }
+  const std::set<std::string> expected = {
+      "id", "name", "status", "visibility", "protected", "os_hidden", "checksum", "os_hash_algo",
+      "os_hash_value", "owner", "size", "virtual_size", "min_ram", "min_disk", "disk_format",
+      "container_format", "created_at", "updated_at", "tags", "self", "file", "schema"};
+  BOOST_TEST(keys == expected, std::to_string(keys.size()) + " keys");
+  BOOST_TEST(2 * keys.size() <= 100u);  // json_build_object's limit
+  // Properties first, so that a core key wins over a property of its name.
+  BOOST_TEST(column.find("jsonb_object_agg(p.name, coalesce(p.value, ''))") < at);
+  BOOST_TEST(column.find("p.name <> 'os_glance_stage_host'") < at);
+  BOOST_TEST(column.find("to_char(i.created_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')") !=
+             std::string::npos);
+  BOOST_TEST(column.find("'self', '/v2/images/' || i.id, 'file', '/v2/images/' || i.id || "
+                         "'/file', 'schema', '/v2/schemas/image'") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -26,6 +26,7 @@ enum class ListShape {
   kIndex,                   // id, name, size, disk_format, container_format, checksum
   kDetail,                  // the registry image dict (spec §16)
   kDetailWithoutLocations,  // the v1 API's detail entry (spec §4.2)
+  kV2,                      // the v2 API's image object (v2 contract §2)
 };
 
 class ImageRepository {

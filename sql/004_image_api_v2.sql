@@ -25,6 +25,9 @@ UPDATE image_tags t SET deleted = true, deleted_at = (now() AT TIME ZONE 'UTC')
 DROP INDEX IF EXISTS ix_image_tags_image_id_tag_value;
 CREATE UNIQUE INDEX ix_image_tags_image_id_tag_value_live
     ON image_tags (image_id, value) WHERE NOT deleted;
+-- v2's ?tag= filter starts from the images holding a tag (50 ms at 200k
+-- images without it: a walk of every image in page order).
+CREATE INDEX ix_image_tags_value ON image_tags (value) WHERE NOT deleted;
 
 -- v1 members were added without an answer: they stay 'pending' (the
 -- column's default, as upstream), so v2 lists show them to the member only

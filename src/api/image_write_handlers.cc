@@ -16,12 +16,13 @@ using nlohmann::json;
 namespace {
 
 // The v1 JSON of an image: the registry dict without what v1 never shows
-// (locations, spec §4.2; the v2-era hash fields).  An external location
+// (locations, spec §4.2; the v2-era fields).  An external location
 // only when the operator turned show_image_direct_url on: store paths
 // never.
 json ImageToApiJson(const Image& image, bool show_direct_url) {
   json dict = ImageToRegistryJson(image);
-  for (const char* hidden : {"location", "location_data", "os_hash_algo", "os_hash_value"}) {
+  for (const char* hidden : {"location", "location_data", "os_hash_algo", "os_hash_value",
+                             "visibility", "os_hidden", "tags"}) {
     dict.erase(hidden);
   }
   if (const ImageLocation* external = ExternalLocation(image); show_direct_url && external) {

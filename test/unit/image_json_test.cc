@@ -121,7 +121,10 @@ BOOST_AUTO_TEST_CASE(renders_registry_dict) {
   BOOST_TEST(dict["name"].is_null());
   BOOST_TEST(dict["protected"] == false);
   BOOST_TEST(dict["properties"]["k"] == "v");
-  BOOST_TEST(dict.size() == 22u);
+  BOOST_TEST(dict["visibility"] == "shared");
+  BOOST_TEST(dict["is_public"] == false);
+  BOOST_TEST(dict["tags"] == json::array());
+  BOOST_TEST(dict.size() == 25u);
 }
 
 BOOST_AUTO_TEST_CASE(the_active_location_is_the_first_active_one) {

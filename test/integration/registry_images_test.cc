@@ -13,8 +13,8 @@ namespace {
 const std::vector<std::string> kDetailKeys = {
     "checksum", "container_format", "created_at", "deleted", "deleted_at", "disk_format",
     "id", "is_public", "location", "location_data", "min_disk", "min_ram",
-    "name", "os_hash_algo", "os_hash_value", "owner", "properties", "protected",
-    "size", "status", "updated_at", "virtual_size"};
+    "name", "os_hash_algo", "os_hash_value", "os_hidden", "owner", "properties", "protected",
+    "size", "status", "tags", "updated_at", "virtual_size", "visibility"};
 
 const std::vector<std::string> kIndexKeys = {"checksum", "container_format", "disk_format",
                                              "id", "name", "size"};

@@ -52,7 +52,7 @@ std::string One(soci::session& sql, const std::string& query) {
 // Count and digest of a table's rows over the given columns.
 std::string Digest(soci::session& sql, const std::string& table, const std::string& columns) {
   return One(sql, "SELECT count(*)::text || ':' || coalesce(md5(string_agg(row(" + columns + ")::text, '|' ORDER BY " +
-                      "row(" + columns + ")::text)), '') FROM " + table);
+                      "row(" + columns + ")::text)), '') FROM " + table + " t");
 }
 
 // Every column of images that the upgrade keeps as it is.
@@ -78,11 +78,7 @@ bool Fails(soci::session& sql, const std::string& statement) {
     tx.rollback();
     return false;
   } catch (const std::exception&) {
-    try {
-      Script(sql, "ROLLBACK");
-    } catch (const std::exception&) {
-    }
-    return true;
+    return true;  // the transaction rolled back as it went out of scope
   }
 }
 
@@ -237,10 +233,10 @@ BOOST_AUTO_TEST_CASE(an_image_database_at_version_2_upgrades_without_losing_a_ro
                       "column_name = 'visibility'").find("shared") != std::string::npos);
 
   // A second db_sync changes nothing.
-  const std::string images_after = Digest(sql, "images", "*");
+  const std::string images_after = Digest(sql, "images", "t.*");
   ProcessResult again = RunManage(conf, {"db_sync"});
   BOOST_TEST((again.exited && again.exit_code == 0), again.output << again.errors);
-  BOOST_TEST(Digest(sql, "images", "*") == images_after);
+  BOOST_TEST(Digest(sql, "images", "t.*") == images_after);
 }
 
 BOOST_AUTO_TEST_CASE(the_registry_serves_the_upgraded_images) {

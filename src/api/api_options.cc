@@ -42,6 +42,7 @@ ApiOptions ApiOptions::FromConfig(const Config& config) {
   if (o.image_size_cap < 0) throw ConfigError("image_size_cap must not be negative");
   o.image_property_quota = config.GetInt("DEFAULT", "image_property_quota", o.image_property_quota);
   o.image_member_quota = config.GetInt("DEFAULT", "image_member_quota", o.image_member_quota);
+  o.image_tag_quota = config.GetInt("DEFAULT", "image_tag_quota", o.image_tag_quota);
   std::string quota = Trim(config.GetString("DEFAULT", "user_storage_quota", "0"));
   std::optional<int64_t> quota_bytes = ParseStorageQuota(quota);
   if (!quota_bytes) {

@@ -19,7 +19,7 @@ namespace {
 // refused here, not turned into the registry's 414.
 constexpr size_t kMaxForwardedQueryBytes = 8000;
 
-Status List(const V1Services& v1, ApiCall& call, bool detail) {
+Status List(const ApiServices& v1, ApiCall& call, bool detail) {
   QueryParams params;
   Status s = ParseQueryString(call.request.query_string, &params);
   if (!s.ok()) return s;
@@ -57,7 +57,7 @@ HeaderPairs MetaHeaders(const ApiOptions& options, const Image& image) {
 }
 
 // HEAD, and GET of an image without data: headers and an empty body.
-void AnswerWithoutData(const V1Services& v1, const Image& image, HttpResponse* response) {
+void AnswerWithoutData(const ApiServices& v1, const Image& image, HttpResponse* response) {
   for (auto& [name, value] : MetaHeaders(v1.options, image)) response->SetHeader(name, value);
   response->SetHeader("Content-Type", "application/octet-stream");
   // As upstream (WebOb) answers HEAD: an explicit empty body.  The size is
@@ -70,7 +70,7 @@ void AnswerWithoutData(const V1Services& v1, const Image& image, HttpResponse* r
 // worker.  The source is checked again now (what it resolves to may have
 // changed since the image was created) and nginx is handed the checked
 // address itself, so it never resolves the name on its own.
-Status RedirectToSource(const V1Services& v1, ApiCall& call, const Image& image,
+Status RedirectToSource(const ApiServices& v1, ApiCall& call, const Image& image,
                         const std::string& url, json packed) {
   ResolvedSource source;
   Status s = v1.sources.Resolve(url, &source);
@@ -95,16 +95,16 @@ Status RedirectToSource(const V1Services& v1, ApiCall& call, const Image& image,
 
 }  // namespace
 
-Status ListIndex(const V1Services& v1, ApiCall& call) { return List(v1, call, false); }
-Status ListDetail(const V1Services& v1, ApiCall& call) { return List(v1, call, true); }
+Status ListIndex(const ApiServices& v1, ApiCall& call) { return List(v1, call, false); }
+Status ListDetail(const ApiServices& v1, ApiCall& call) { return List(v1, call, true); }
 
-Status GetVisible(const V1Services& v1, ApiCall& call, Image* image) {
+Status GetVisible(const ApiServices& v1, ApiCall& call, Image* image) {
   const std::string& id = call.params[0];
   if (!IsUuidLike(id)) return Status::NotFound("No image found with ID " + id);
   return v1.registry.GetImage(call.context, ToLower(id), image);
 }
 
-Status ShowMeta(const V1Services& v1, ApiCall& call) {
+Status ShowMeta(const ApiServices& v1, ApiCall& call) {
   Image image;
   Status s = GetVisible(v1, call, &image);
   if (!s.ok()) return s;
@@ -112,7 +112,7 @@ Status ShowMeta(const V1Services& v1, ApiCall& call) {
   return Status::Ok();
 }
 
-Status Download(const V1Services& v1, ApiCall& call) {
+Status Download(const ApiServices& v1, ApiCall& call) {
   Image image;
   Status s = GetVisible(v1, call, &image);
   if (!s.ok()) return s;
@@ -126,6 +126,11 @@ Status Download(const V1Services& v1, ApiCall& call) {
   }
   json packed = json::array();
   for (const auto& [name, value] : MetaHeaders(v1.options, image)) packed.push_back({name, value});
+  return ServeImageData(v1, call, image, std::move(packed));
+}
+
+Status ServeImageData(const ApiServices& v1, ApiCall& call, const Image& image,
+                      nlohmann::json packed) {
   packed.push_back({"x-openstack-request-id", call.context.request_id});
   call.response->status = 200;
   call.response->SetHeader("Content-Type", "application/octet-stream");
@@ -133,7 +138,7 @@ Status Download(const V1Services& v1, ApiCall& call) {
     return RedirectToSource(v1, call, image, external->url, std::move(packed));
   }
   int64_t stored_size = 0;
-  s = v1.store.Size(image.id, &stored_size);
+  Status s = v1.store.Size(image.id, &stored_size);
   if (!s.ok()) {
     LogError("image " + image.id + " is active but its data is missing from the store");
     return Status::NotFound("Image data for " + image.id + " could not be found in the store.");

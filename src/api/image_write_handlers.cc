@@ -30,7 +30,7 @@ json ImageToApiJson(const Image& image, bool show_direct_url) {
   return dict;
 }
 
-void SetImageReply(const V1Services& v1, ApiCall& call, int status, const Image& image) {
+void SetImageReply(const ApiServices& v1, ApiCall& call, int status, const Image& image) {
   SetJson(call.response, status,
           json{{"image", ImageToApiJson(image, v1.options.show_image_direct_url)}});
   if (image.checksum) call.response->SetHeader("ETag", *image.checksum);
@@ -40,7 +40,7 @@ void SetImageReply(const V1Services& v1, ApiCall& call, int status, const Image&
 // source (spec §13, §20.7) resolved between them: its policy is checked
 // before any network look-up, so whoever may not use sources cannot probe
 // with them either.
-Status ValidateMeta(const V1Services& v1, const ApiCall& call, int64_t kept_properties,
+Status ValidateMeta(const ApiServices& v1, const ApiCall& call, int64_t kept_properties,
                     ImageMetaHeaders* meta, std::optional<ResolvedSource>* source) {
   Status s = CheckImageMeta(v1.options, call.request, call.context, kept_properties, meta);
   if (!s.ok()) return s;
@@ -55,7 +55,7 @@ Status ValidateMeta(const V1Services& v1, const ApiCall& call, int64_t kept_prop
 
 // After the image record is written: the body becomes its data, or a copy
 // starts in the background.
-Status FinishData(const V1Services& v1, ApiCall& call, const ImageMetaHeaders& meta, bool copy,
+Status FinishData(const ApiServices& v1, ApiCall& call, const ImageMetaHeaders& meta, bool copy,
                   std::optional<ResolvedSource>* source, Image* image) {
   if (call.request.HasBody()) {
     Status s = v1.uploads.Upload(call.context, image->id, call.request.body_file, meta.changes, image);
@@ -67,7 +67,7 @@ Status FinishData(const V1Services& v1, ApiCall& call, const ImageMetaHeaders& m
 
 }  // namespace
 
-Status PreflightUpload(const V1Services& v1, const ApiCall& call, const ImageChanges& changes) {
+Status PreflightUpload(const ApiServices& v1, const ApiCall& call, const ImageChanges& changes) {
   std::optional<int64_t> declared = DeclaredSize(call.request, changes);
   // Free space first: it needs no registry round trip.
   Status s = CheckFreeSpace(v1.store.incoming_dir(), declared);
@@ -78,7 +78,7 @@ Status PreflightUpload(const V1Services& v1, const ApiCall& call, const ImageCha
   return CheckQuota(v1.options.user_storage_quota, used, declared);
 }
 
-Status CreateImage(const V1Services& v1, ApiCall& call) {
+Status CreateImage(const ApiServices& v1, ApiCall& call) {
   if (call.context.read_only) return Status::Forbidden("Read-only access");
   ImageMetaHeaders meta;
   Status s = ParseImageMetaHeaders(call.request.headers, &meta);
@@ -128,7 +128,7 @@ Status CreateImage(const V1Services& v1, ApiCall& call) {
   return Status::Ok();
 }
 
-Status UpdateImage(const V1Services& v1, ApiCall& call) {
+Status UpdateImage(const ApiServices& v1, ApiCall& call) {
   if (call.context.read_only) return Status::Forbidden("Read-only access");
   ImageMetaHeaders meta;
   Status s = ParseImageMetaHeaders(call.request.headers, &meta);
@@ -178,18 +178,8 @@ Status UpdateImage(const V1Services& v1, ApiCall& call) {
   return Status::Ok();
 }
 
-Status DeleteImage(const V1Services& v1, ApiCall& call) {
-  if (call.context.read_only) return Status::Forbidden("Read-only access");
-  Image image;
-  Status s = GetVisible(v1, call, &image);
-  if (!s.ok()) return s;
-  if (image.is_protected) return Status::Forbidden("Image is protected");
-  if (image.status == "pending_delete") {
-    return Status::Forbidden("Forbidden to delete a pending_delete image.");
-  }
-  if (image.deleted || image.status == "deleted") {
-    return Status::NotFound("Image " + image.id + " was already deleted.");
-  }
+Status RemoveImage(const ApiServices& v1, const ApiCall& call, const Image& image) {
+  Status s;
   bool has_data = image.status == "active" && image.size && *image.size > 0;
   if (v1.options.delayed_delete && has_data) {
     // The scrubber removes the data after scrub_time.
@@ -207,6 +197,23 @@ Status DeleteImage(const V1Services& v1, ApiCall& call) {
       LogWarning("image " + image.id + " deleted but its data stays: " + removed.message());
     }
   }
+  return Status::Ok();
+}
+
+Status DeleteImage(const ApiServices& v1, ApiCall& call) {
+  if (call.context.read_only) return Status::Forbidden("Read-only access");
+  Image image;
+  Status s = GetVisible(v1, call, &image);
+  if (!s.ok()) return s;
+  if (image.is_protected) return Status::Forbidden("Image is protected");
+  if (image.status == "pending_delete") {
+    return Status::Forbidden("Forbidden to delete a pending_delete image.");
+  }
+  if (image.deleted || image.status == "deleted") {
+    return Status::NotFound("Image " + image.id + " was already deleted.");
+  }
+  s = RemoveImage(v1, call, image);
+  if (!s.ok()) return s;
   call.response->status = 200;
   return Status::Ok();
 }

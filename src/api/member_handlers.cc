@@ -1,12 +1,9 @@
 // v1 member routes (spec §14): list, replace, add, remove, shared-images.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "glance/api/image_rules.h"
 #include "glance/common/text.h"
 #include "glance/common/uuid.h"
 #include "glance/image/image_json.h"
+#include "json_body.h"
 #include "v1_handlers.h"
 
 namespace glance::api {
@@ -14,36 +11,6 @@ namespace glance::api {
 using nlohmann::json;
 
 namespace {
-
-constexpr size_t kMaxJsonBodyBytes = 1 << 20;
-
-Status ReadBodyFile(const HttpRequest& request, std::string* body) {
-  body->clear();
-  if (request.body_file.empty()) return Status::Ok();
-  int fd = open(request.body_file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Ok();  // no body was written
-  struct stat st {};
-  fstat(fd, &st);
-  if (st.st_size > static_cast<off_t>(kMaxJsonBodyBytes)) {
-    close(fd);
-    return Status::TooLarge("Request body too large.");
-  }
-  body->resize(static_cast<size_t>(st.st_size));
-  ssize_t n = st.st_size > 0 ? read(fd, body->data(), body->size()) : 0;
-  close(fd);
-  if (n != st.st_size) return Status::InvalidArgument("Could not read the request body.");
-  return Status::Ok();
-}
-
-// A JSON body is read into memory: a declared one over the limit is
-// refused before nginx receives it.
-Status PreflightJsonBody(const ApiCall& call) {
-  if (call.request.content_length &&
-      *call.request.content_length > static_cast<long long>(kMaxJsonBodyBytes)) {
-    return Status::TooLarge("Request body too large.");
-  }
-  return Status::Ok();
-}
 
 // Registry 403 on membership changes means "not yours to share": v1
 // answers 404 (spec §14.1).
@@ -64,7 +31,7 @@ Status CheckMemberChange(const ApiCall& call) {
 
 }  // namespace
 
-Status ListMembers(const V1Services& v1, ApiCall& call) {
+Status ListMembers(const ApiServices& v1, ApiCall& call) {
   if (!IsUuidLike(call.params[0])) return Status::NotFound("No image found");
   std::vector<ImageMember> members;
   Status s = v1.registry.ListMembers(call.context, ToLower(call.params[0]), &members);
@@ -75,10 +42,10 @@ Status ListMembers(const V1Services& v1, ApiCall& call) {
   return Status::Ok();
 }
 
-Status ReplaceMembers(const V1Services& v1, ApiCall& call) {
+Status ReplaceMembers(const ApiServices& v1, ApiCall& call) {
   if (call.context.read_only) return Status::Forbidden("Read-only access");
   if (!IsUuidLike(call.params[0])) return Status::NotFound("No image found");
-  if (call.request.preflight) return PreflightJsonBody(call);
+  if (call.request.preflight) return PreflightJsonBody(call.request);
   std::string text;
   Status s = ReadBodyFile(call.request, &text);
   if (!s.ok()) return s;
@@ -96,10 +63,10 @@ Status ReplaceMembers(const V1Services& v1, ApiCall& call) {
   return Status::Ok();
 }
 
-Status AddMember(const V1Services& v1, ApiCall& call) {
+Status AddMember(const ApiServices& v1, ApiCall& call) {
   Status s = CheckMemberChange(call);
   if (!s.ok()) return s;
-  if (call.request.preflight) return PreflightJsonBody(call);
+  if (call.request.preflight) return PreflightJsonBody(call.request);
   std::string text;
   s = ReadBodyFile(call.request, &text);
   if (!s.ok()) return s;
@@ -123,7 +90,7 @@ Status AddMember(const V1Services& v1, ApiCall& call) {
   return Status::Ok();
 }
 
-Status RemoveMember(const V1Services& v1, ApiCall& call) {
+Status RemoveMember(const ApiServices& v1, ApiCall& call) {
   Status s = CheckMemberChange(call);
   if (!s.ok()) return s;
   s = HideForbidden(v1.registry.RemoveMember(call.context, ToLower(call.params[0]), call.params[1]));
@@ -132,7 +99,7 @@ Status RemoveMember(const V1Services& v1, ApiCall& call) {
   return Status::Ok();
 }
 
-Status SharedImages(const V1Services& v1, ApiCall& call) {
+Status SharedImages(const ApiServices& v1, ApiCall& call) {
   Status s = ValidateMemberId(call.params[0]);
   if (!s.ok()) return s;
   std::vector<ImageMember> shared;

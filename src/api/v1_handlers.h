@@ -1,6 +1,6 @@
 // Internal to src/api: the v1 handlers and what they share.  The
 // controller routes; each handler reads one ApiCall and answers it through
-// the collaborators in V1Services (interfaces where a test stands in).
+// the collaborators in ApiServices (interfaces where a test stands in).
 #ifndef GLANCE_SRC_API_V1_HANDLERS_H_
 #define GLANCE_SRC_API_V1_HANDLERS_H_
 
@@ -26,7 +26,7 @@ struct ApiCall {
   std::string allow;  // for 405 answers
 };
 
-struct V1Services {
+struct ApiServices {
   const ApiOptions& options;
   RegistryApi& registry;
   const Store& store;
@@ -34,32 +34,40 @@ struct V1Services {
   UploadFlow& uploads;
 };
 
-using V1Handler = Status (*)(const V1Services&, ApiCall&);
+using V1Handler = Status (*)(const ApiServices&, ApiCall&);
 
 // The public base URL for links (public_endpoint, else the request's).
 std::string BaseUrl(const ApiOptions& options, const HttpRequest& request);
 void SetJson(HttpResponse* response, int status, const nlohmann::json& body);
 
 // Images (image_handlers.cc, image_write_handlers.cc).
-Status ListIndex(const V1Services& v1, ApiCall& call);
-Status ListDetail(const V1Services& v1, ApiCall& call);
-Status ShowMeta(const V1Services& v1, ApiCall& call);
-Status Download(const V1Services& v1, ApiCall& call);
-Status CreateImage(const V1Services& v1, ApiCall& call);
-Status UpdateImage(const V1Services& v1, ApiCall& call);
-Status DeleteImage(const V1Services& v1, ApiCall& call);
+Status ListIndex(const ApiServices& v1, ApiCall& call);
+Status ListDetail(const ApiServices& v1, ApiCall& call);
+Status ShowMeta(const ApiServices& v1, ApiCall& call);
+Status Download(const ApiServices& v1, ApiCall& call);
+Status CreateImage(const ApiServices& v1, ApiCall& call);
+Status UpdateImage(const ApiServices& v1, ApiCall& call);
+Status DeleteImage(const ApiServices& v1, ApiCall& call);
 
 // Members (member_handlers.cc).
-Status ListMembers(const V1Services& v1, ApiCall& call);
-Status ReplaceMembers(const V1Services& v1, ApiCall& call);
-Status AddMember(const V1Services& v1, ApiCall& call);
-Status RemoveMember(const V1Services& v1, ApiCall& call);
-Status SharedImages(const V1Services& v1, ApiCall& call);
+Status ListMembers(const ApiServices& v1, ApiCall& call);
+Status ReplaceMembers(const ApiServices& v1, ApiCall& call);
+Status AddMember(const ApiServices& v1, ApiCall& call);
+Status RemoveMember(const ApiServices& v1, ApiCall& call);
+Status SharedImages(const ApiServices& v1, ApiCall& call);
 
 // Shared by the image handlers.
-Status GetVisible(const V1Services& v1, ApiCall& call, Image* image);
+Status GetVisible(const ApiServices& v1, ApiCall& call, Image* image);
+// The data of an active image with data, answered by nginx: from the store
+// (X-Accel-Redirect) or proxied from its external location.  `packed` are
+// the headers nginx puts back on the answer ([name, value] pairs).
+Status ServeImageData(const ApiServices& v1, ApiCall& call, const Image& image,
+                      nlohmann::json packed);
+// Deletes a visible, unprotected image and its data (or leaves the data to
+// the scrubber with delayed_delete).
+Status RemoveImage(const ApiServices& v1, const ApiCall& call, const Image& image);
 // The pre-flight's own checks of an upload (free space, quota).
-Status PreflightUpload(const V1Services& v1, const ApiCall& call, const ImageChanges& changes);
+Status PreflightUpload(const ApiServices& v1, const ApiCall& call, const ImageChanges& changes);
 
 }  // namespace glance::api
 

@@ -142,7 +142,8 @@ Status PostgresImageRepository::Get(const RequestContext& context, const std::st
 }
 
 Status PostgresImageRepository::ListJson(const RequestContext& context, const ListQuery& query,
-                                         ListShape shape, std::string* json_array) {
+                                         ListShape shape, std::string* json_array,
+                                         ListTail* tail) {
   return pool_->Run([&](DbSession& s) {
     if (query.marker) {
       Status marker = LoadVisible(s, context, *query.marker, nullptr);
@@ -150,15 +151,22 @@ Status PostgresImageRepository::ListJson(const RequestContext& context, const Li
         return Status::InvalidArgument("Invalid marker. Image could not be found.");
       }
     }
-    SqlText list = BuildListSql(query, context, "CAST(" + JsonColumn(shape) + " AS text)");
+    SqlText list =
+        BuildListSql(query, context, "CAST(" + JsonColumn(shape) + " AS text), i.id");
     json_array->assign("[");
-    bool first = true;
-    for (const Row& row : sql::Select(s, list.text, ToValues(list.params))) {
-      if (!first) json_array->push_back(',');
+    int64_t count = 0;
+    const Row* last = nullptr;
+    auto rows = sql::Select(s, list.text, ToValues(list.params));
+    for (const Row& row : rows) {
+      if (count++ > 0) json_array->push_back(',');
       json_array->append(row[0].value_or("null"));
-      first = false;
+      last = &row;
     }
     json_array->push_back(']');
+    if (tail) {
+      tail->count = count;
+      tail->last_id = last ? (*last)[1].value_or("") : "";
+    }
     return Status::Ok();
   });
 }
@@ -208,7 +216,9 @@ Status PostgresImageRepository::Create(const RequestContext& context, const Imag
 Status PostgresImageRepository::Update(const RequestContext& context, const std::string& id,
                                        const ImageChanges& changes, bool purge_properties,
                                        const std::optional<std::string>& from_state,
-                                       std::optional<int64_t> storage_quota, Image* image) {
+                                       std::optional<int64_t> storage_quota,
+                                       const std::optional<std::string>& if_updated_at,
+                                       Image* image) {
   bool sized = changes.size && *changes.size && **changes.size > 0;
   bool counts = storage_quota && *storage_quota > 0 && sized;
   auto lock = [&](DbSession& s, const RequestContext& c, const std::string& lower_id,
@@ -222,6 +232,9 @@ Status PostgresImageRepository::Update(const RequestContext& context, const std:
     }
     if (from_state && current.status != *from_state) {
       return Status::Conflict("Image operation conflicts");
+    }
+    if (if_updated_at && current.updated_at != *if_updated_at) {
+      return Status::PreconditionFailed("Image " + current.id + " changed meanwhile.");
     }
     std::string status_after = changes.status.value_or(current.status);
     if (counts && (status_after == "saving" || status_after == "active")) {

@@ -21,13 +21,13 @@ class PostgresImageRepository : public ImageRepository {
 
   Status Get(const RequestContext& context, const std::string& id, Image* image) override;
   Status ListJson(const RequestContext& context, const ListQuery& query, ListShape shape,
-                  std::string* json_array) override;
+                  std::string* json_array, ListTail* tail) override;
   Status Create(const RequestContext& context, const ImageChanges& changes,
                 Image* image) override;
   Status Update(const RequestContext& context, const std::string& id,
                 const ImageChanges& changes, bool purge_properties,
                 const std::optional<std::string>& from_state, std::optional<int64_t> storage_quota,
-                Image* image) override;
+                const std::optional<std::string>& if_updated_at, Image* image) override;
   Status Delete(const RequestContext& context, const std::string& id, Image* image) override;
   Status StorageUsage(const RequestContext& context, int64_t* bytes) override;
   Status KillStaleUploads(const RequestContext& context, int64_t stale_seconds,
@@ -43,6 +43,11 @@ class PostgresImageRepository : public ImageRepository {
                       const std::string& member) override;
   Status SharedImages(const RequestContext& context, const std::string& member,
                       std::vector<ImageMember>* shared) override;
+  Status CreateMember(const RequestContext& context, const std::string& image_id,
+                      const std::string& member, ImageMember* created) override;
+  Status SetMemberStatus(const RequestContext& context, const std::string& image_id,
+                         const std::string& member, const std::string& status,
+                         ImageMember* updated) override;
 
  private:
   std::unique_ptr<SessionPool> pool_;

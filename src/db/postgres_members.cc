@@ -22,7 +22,7 @@ std::vector<ImageMember> LoadMembers(DbSession& s, const std::string& id) {
   std::vector<ImageMember> members;
   auto rows = sql::Select(s,
                           "SELECT member, CAST(can_share AS text), " + DisplayTime("created_at") +
-                              ", " + DisplayTime("updated_at") +
+                              ", " + DisplayTime("updated_at") + ", status" +
                               " FROM image_members WHERE image_id = :p0 AND NOT deleted "
                               "ORDER BY id",
                           {id});
@@ -33,6 +33,7 @@ std::vector<ImageMember> LoadMembers(DbSession& s, const std::string& id) {
     m.can_share = row[1] == "true";
     m.created_at = row[2].value_or("");
     m.updated_at = row[3].value_or("");
+    m.status = row[4].value_or("pending");
     members.push_back(std::move(m));
   }
   return members;
@@ -69,6 +70,22 @@ long long SoftDeleteMember(DbSession& s, const std::string& id, const std::strin
                           std::string(kNow) + ", updated_at = " + kNow +
                           " WHERE image_id = :p0 AND member = :p1 AND NOT deleted",
                       {id, member});
+}
+
+Status FindMember(DbSession& s, const std::string& id, const std::string& member,
+                  ImageMember* found) {
+  for (ImageMember& m : LoadMembers(s, id)) {
+    if (m.member == member) {
+      *found = std::move(m);
+      return Status::Ok();
+    }
+  }
+  return Status::NotFound("Membership could not be found.");
+}
+
+Status OnlySharedImages(const Image& image) {
+  if (image.visibility == "shared") return Status::Ok();
+  return Status::Forbidden("Only shared images have members.");
 }
 
 }  // namespace
@@ -166,6 +183,47 @@ Status PostgresImageRepository::SharedImages(const RequestContext& context,
     }
     return Status::Ok();
   });
+}
+
+Status PostgresImageRepository::CreateMember(const RequestContext& context,
+                                             const std::string& image_id,
+                                             const std::string& member, ImageMember* created) {
+  auto add = [&](DbSession& s, const Image& image) {
+    Status shared = OnlySharedImages(image);
+    if (!shared.ok()) return shared;
+    ImageMember existing;
+    if (FindMember(s, image.id, member, &existing).ok()) {
+      return Status::Conflict("Member " + member + " already has membership of image " +
+                              image.id + ".");
+    }
+    UpsertMember(s, image.id, member, std::nullopt);
+    return FindMember(s, image.id, member, created);
+  };
+  return WriteLocked(*pool_, context, image_id, LockOwned, add);
+}
+
+Status PostgresImageRepository::SetMemberStatus(const RequestContext& context,
+                                                const std::string& image_id,
+                                                const std::string& member,
+                                                const std::string& status,
+                                                ImageMember* updated) {
+  auto answer = [&](DbSession& s, const Image& image) {
+    Status shared = OnlySharedImages(image);
+    if (!shared.ok()) return shared;
+    ImageMember existing;
+    Status found = FindMember(s, image.id, member, &existing);
+    if (!found.ok()) return found;
+    // Only the member answers a share: not even its owner may accept for it.
+    if (!context.is_admin && context.owner != std::optional<std::string>(member)) {
+      return Status::Forbidden("Only the member " + member + " may change its status.");
+    }
+    sql::Execute(s,
+                 "UPDATE image_members SET status = :p2, updated_at = " + std::string(kNow) +
+                     " WHERE image_id = :p0 AND member = :p1 AND NOT deleted",
+                 {image.id, member, status});
+    return FindMember(s, image.id, member, updated);
+  };
+  return WriteLocked(*pool_, context, image_id, LockVisible, answer);
 }
 
 }  // namespace glance::db

@@ -101,6 +101,25 @@ Status LockMutable(DbSession& s, const RequestContext& context, const std::strin
   return Status::Ok();
 }
 
+Status LockOwned(DbSession& s, const RequestContext& context, const std::string& id,
+                 Image* image) {
+  Status found = LoadRow(s, id, true, image);
+  if (!found.ok()) return found;
+  if (image->deleted || !VisibleTo(s, context, *image)) return NotFound(id);
+  if (!IsMutable(context, *image)) {
+    return Status::Forbidden("You are not permitted to modify image " + image->id + ".");
+  }
+  return Status::Ok();
+}
+
+Status LockVisible(DbSession& s, const RequestContext& context, const std::string& id,
+                   Image* image) {
+  Status found = LoadRow(s, id, true, image);
+  if (!found.ok()) return found;
+  if (image->deleted || !VisibleTo(s, context, *image)) return NotFound(id);
+  return Status::Ok();
+}
+
 Status LockSharable(DbSession& s, const RequestContext& context, const std::string& id,
                     Image* image) {
   if (!context.is_admin && !context.owner) return Status::Unauthorized("No authenticated user");

@@ -31,6 +31,12 @@ Status LoadLiveVisible(DbSession& s, const RequestContext& context, const std::s
 // lower-case.  Mutable: by an admin or the owner.
 Status LockMutable(DbSession& s, const RequestContext& context, const std::string& id,
                    Image* image);
+// v2's locks (contract §10): not visible (or deleted) -> 404; LockOwned
+// then refuses with 403 whoever sees the image but does not own it.
+Status LockOwned(DbSession& s, const RequestContext& context, const std::string& id,
+                 Image* image);
+Status LockVisible(DbSession& s, const RequestContext& context, const std::string& id,
+                   Image* image);
 // Membership changes: by an admin, the owner, or a member with can_share
 // (§14.1); kUnauthorized for a context without a tenant.
 Status LockSharable(DbSession& s, const RequestContext& context, const std::string& id,

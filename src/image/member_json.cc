@@ -78,6 +78,24 @@ Status ParseMemberBody(const json& body, std::optional<bool>* can_share) {
   return Status::Ok();
 }
 
+Status MemberFromRegistryJson(const json& entry, ImageMember* member) {
+  if (!entry.is_object()) return Status::Internal("The image registry sent a malformed member.");
+  auto text = [&](const char* key, const char* fallback) {
+    auto it = entry.find(key);
+    return it != entry.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+  };
+  *member = ImageMember();
+  member->image_id = text("image_id", "");
+  member->member = text("member_id", "");
+  auto share = entry.find("can_share");
+  member->can_share = share != entry.end() && share->is_boolean() && share->get<bool>();
+  member->status = text("status", "pending");
+  member->created_at = text("created_at", "");
+  member->updated_at = text("updated_at", "");
+  if (member->member.empty()) return Status::Internal("The image registry sent a malformed member.");
+  return Status::Ok();
+}
+
 Status ValidateTag(const std::string& tag) {
   if (tag.empty()) return Status::InvalidArgument("A tag must not be empty.");
   return ValidateMetadataText(tag, kMaxTagChars, "Tag");

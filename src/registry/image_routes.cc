@@ -21,16 +21,37 @@ Status ListImages(const Services& services, const Call& call, bool detail, Reply
                         ? ListShape::kDetailWithoutLocations
                         : ListShape::kDetail;
   std::string array;
-  s = services.repository->ListJson(call.context, query, shape, &array);
+  s = services.repository->ListJson(call.context, query, shape, &array, nullptr);
   if (!s.ok()) return s;
   reply->raw_json = "{\"images\":" + array + "}";
+  return Status::Ok();
+}
+
+// The v2 list: entries in the v2 API's own shape, which it passes on, and
+// the marker of the next page when this one is full.  next_marker comes
+// first so that the API finds it without parsing the entries (see
+// RegistryClient::ListImagesV2).
+Status ListImagesV2(const Services& services, const Call& call, Reply* reply) {
+  QueryParams params;
+  Status s = ParseQueryString(call.query_string, &params);
+  if (!s.ok()) return s;
+  ListQuery query;
+  s = ParseV2ListQuery(params, call.context, services.limits, &query);
+  if (!s.ok()) return s;
+  std::string array;
+  ListTail tail;
+  s = services.repository->ListJson(call.context, query, ListShape::kV2, &array, &tail);
+  if (!s.ok()) return s;
+  json next = query.limit > 0 && tail.count == query.limit ? json(tail.last_id) : json(nullptr);
+  reply->raw_json = "{\"next_marker\":" + next.dump() + ",\"images\":" + array + "}";
   return Status::Ok();
 }
 
 // Reads {"image": {...}} (plus from_state and storage_quota for updates).
 Status ParseImageBody(const Call& call, ImageChanges* changes,
                       std::optional<std::string>* from_state,
-                      std::optional<int64_t>* storage_quota = nullptr) {
+                      std::optional<int64_t>* storage_quota = nullptr,
+                      std::optional<std::string>* if_updated_at = nullptr) {
   json body;
   Status s = ParseJsonBody(call.body, &body);
   if (!s.ok()) return s;
@@ -51,6 +72,12 @@ Status ParseImageBody(const Call& call, ImageChanges* changes,
       return Status::InvalidArgument("'storage_quota' must be a non-negative integer or null.");
     }
     *storage_quota = quota.get<int64_t>();
+  }
+  if (if_updated_at && body.contains("if_updated_at") && !body["if_updated_at"].is_null()) {
+    if (!body["if_updated_at"].is_string()) {
+      return Status::InvalidArgument("'if_updated_at' must be a string or null.");
+    }
+    *if_updated_at = body["if_updated_at"].get<std::string>();
   }
   return Status::Ok();
 }
@@ -80,13 +107,14 @@ Status Update(const Services& services, const Call& call, Reply* reply) {
   ImageChanges changes;
   std::optional<std::string> from_state;
   std::optional<int64_t> storage_quota;
-  Status s = ParseImageBody(call, &changes, &from_state, &storage_quota);
+  std::optional<std::string> if_updated_at;
+  Status s = ParseImageBody(call, &changes, &from_state, &storage_quota, &if_updated_at);
   if (!s.ok()) return s;
   // The registry purges only on the exact lower-case "true" (spec §16).
   bool purge = call.header("X-Glance-Registry-Purge-Props") == std::optional<std::string>("true");
   Image image;
   s = services.repository->Update(call.context, call.params[0], changes, purge, from_state,
-                                  storage_quota, &image);
+                                  storage_quota, if_updated_at, &image);
   if (!s.ok()) return s;
   reply->json = json{{"image", ImageToRegistryJson(image)}};
   return Status::Ok();
@@ -136,6 +164,7 @@ void AddImageRoutes(Router<Handler>* router) {
   router->Add("GET", "/images", index);
   router->Add("POST", "/images", Create);
   router->Add("GET", "/images/detail", detail);
+  router->Add("GET", "/v2/images", ListImagesV2);
   router->Add("GET", "/images/{id}", Show);
   router->Add("PUT", "/images/{id}", Update);
   router->Add("DELETE", "/images/{id}", Delete);

@@ -49,6 +49,43 @@ Status AddMember(const Services& services, const Call& call, Reply* reply) {
   return Status::Ok();
 }
 
+// v2: {"member_id": "..."} -> {"member": {...}}.
+Status CreateMember(const Services& services, const Call& call, Reply* reply) {
+  json body;
+  Status s = ParseJsonBody(call.body, &body);
+  if (!s.ok()) return s;
+  if (!body.is_object() || !body.contains("member_id") || !body["member_id"].is_string()) {
+    return Status::InvalidArgument("Expected {\"member_id\": \"<project id>\"}.");
+  }
+  std::string member = body["member_id"].get<std::string>();
+  s = ValidateMemberId(member);
+  if (!s.ok()) return s;
+  ImageMember created;
+  s = services.repository->CreateMember(call.context, call.params[0], member, &created);
+  if (!s.ok()) return s;
+  reply->json = json{{"member", MemberToRegistryJson(created)}};
+  return Status::Ok();
+}
+
+// v2: {"status": "pending|accepted|rejected"} -> {"member": {...}}.
+Status SetMemberStatus(const Services& services, const Call& call, Reply* reply) {
+  Status s = ValidateMemberId(call.params[1]);
+  if (!s.ok()) return s;
+  json body;
+  s = ParseJsonBody(call.body, &body);
+  if (!s.ok()) return s;
+  if (!body.is_object() || !body.contains("status") || !body["status"].is_string() ||
+      !IsValidMemberStatus(body["status"].get<std::string>())) {
+    return Status::InvalidArgument("Expected {\"status\": \"pending|accepted|rejected\"}.");
+  }
+  ImageMember updated;
+  s = services.repository->SetMemberStatus(call.context, call.params[0], call.params[1],
+                                           body["status"].get<std::string>(), &updated);
+  if (!s.ok()) return s;
+  reply->json = json{{"member", MemberToRegistryJson(updated)}};
+  return Status::Ok();
+}
+
 Status RemoveMember(const Services& services, const Call& call, Reply* reply) {
   Status s = ValidateMemberId(call.params[1]);
   if (!s.ok()) return s;
@@ -75,6 +112,8 @@ Status SharedImages(const Services& services, const Call& call, Reply* reply) {
 void AddMemberRoutes(Router<Handler>* router) {
   router->Add("GET", "/images/{id}/members", ListMembers);
   router->Add("PUT", "/images/{id}/members", ReplaceMembers);
+  router->Add("POST", "/images/{id}/members", CreateMember);
+  router->Add("PUT", "/images/{id}/members/{member}/status", SetMemberStatus);
   router->Add("PUT", "/images/{id}/members/{member}", AddMember);
   router->Add("DELETE", "/images/{id}/members/{member}", RemoveMember);
   // Upstream answered any method here; spec §20.3 narrows it to GET.

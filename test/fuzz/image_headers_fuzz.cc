@@ -92,7 +92,7 @@ Image RoundTrip(const Image& image) {
 bool SameImage(const Image& a, const Image& b) {
   auto fields = [](const Image& i) {
     return std::tie(i.id, i.name, i.disk_format, i.container_format, i.size, i.virtual_size,
-                    i.status, i.is_public, i.checksum, i.min_disk, i.min_ram, i.owner,
+                    i.status, i.visibility, i.checksum, i.min_disk, i.min_ram, i.owner,
                     i.is_protected, i.created_at, i.updated_at, i.properties);
   };
   return fields(a) == fields(b);

@@ -101,12 +101,37 @@ class FakeRegistry : public RegistryApi {
                    std::optional<bool> can_share) override {
     std::string share = can_share ? (*can_share ? "share" : "no-share") : "share-unset";
     if (Status s = Record("AddMember", id, member + " " + share); !s.ok()) return s;
-    members[id].push_back({id, member, can_share.value_or(false), "", ""});
+    members[id].push_back({id, member, can_share.value_or(false), "pending", "", ""});
     return Status::Ok();
   }
   Status RemoveMember(const RequestContext&, const std::string& id,
                       const std::string& member) override {
     return Record("RemoveMember", id, member);
+  }
+  Status ListImagesV2(const RequestContext&, const std::string& query, std::string* array,
+                      std::optional<std::string>* next_marker) override {
+    if (Status s = Record("ListImagesV2", query); !s.ok()) return s;
+    *array = "[]";
+    next_marker->reset();
+    return Status::Ok();
+  }
+  Status CreateMember(const RequestContext&, const std::string& id, const std::string& member,
+                      ImageMember* created) override {
+    if (Status s = Record("CreateMember", id, member); !s.ok()) return s;
+    members[id].push_back({id, member, false, "pending", "", ""});
+    *created = members[id].back();
+    return Status::Ok();
+  }
+  Status SetMemberStatus(const RequestContext&, const std::string& id, const std::string& member,
+                         const std::string& status, ImageMember* updated) override {
+    if (Status s = Record("SetMemberStatus", id, member + " " + status); !s.ok()) return s;
+    for (ImageMember& m : members[id]) {
+      if (m.member != member) continue;
+      m.status = status;
+      *updated = m;
+      return Status::Ok();
+    }
+    return Status::NotFound("Membership could not be found.");
   }
   Status SharedImages(const RequestContext&, const std::string& member,
                       std::vector<ImageMember>* shared) override {

@@ -26,7 +26,7 @@ struct Fixture {
   FakeStore store;
   ExternalSources sources{ExternalSourceOptions{}};
   UploadFlow uploads{options, &registry, &store, &sources};
-  V1Services v1{options, registry, store, sources, uploads};
+  ApiServices v1{options, registry, store, sources, uploads};
   HttpRequest request;
   HttpResponse response;
   RequestContext context;
@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(location_that_became_forbidden_is_503) {
   ExternalSourceOptions strict;
   strict.forbidden.push_back(ForbiddenTarget::Parse("local:8080"));
   ExternalSources sources(strict);
-  V1Services v1{f.options, f.registry, f.store, sources, f.uploads};
+  ApiServices v1{f.options, f.registry, f.store, sources, f.uploads};
   Image& image = f.registry.AddImage(kId, "active", 5);
   image.locations.push_back({1, "http://127.0.0.1:8080/a", "{}", "active"});
   ApiCall call{f.request, f.context, {kId}, &f.response, {}};

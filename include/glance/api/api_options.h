@@ -28,6 +28,7 @@ struct ApiOptions {
   int64_t image_size_cap = 1099511627776LL;  // 1 TiB
   int64_t image_property_quota = 128;        // negative: unlimited
   int64_t image_member_quota = 128;
+  int64_t image_tag_quota = 128;             // v2 tags per image; negative: unlimited
   // Glance's user_storage_quota in bytes (0: unlimited): what one tenant's
   // images may hold in all, counted at pre-flight and reserved atomically
   // when an upload's bytes are on disk.

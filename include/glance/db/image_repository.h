@@ -26,6 +26,14 @@ enum class ListShape {
   kIndex,                   // id, name, size, disk_format, container_format, checksum
   kDetail,                  // the registry image dict (spec §16)
   kDetailWithoutLocations,  // the v1 API's detail entry (spec §4.2)
+  kV2,                      // the v2 API's image object (v2 contract §2)
+};
+
+// What a list's caller needs beyond its entries: how many came back and the
+// last one's id (v2's `next` link).
+struct ListTail {
+  int64_t count = 0;
+  std::string last_id;
 };
 
 class ImageRepository {
@@ -36,8 +44,9 @@ class ImageRepository {
   // The JSON array of a list, built by the database itself (no per-image
   // objects on the way).  Fails with kInvalidArgument "Invalid marker..."
   // when the marker is not an image the context can see.
+  // `tail` may be null.
   virtual Status ListJson(const RequestContext& context, const ListQuery& query,
-                          ListShape shape, std::string* json_array) = 0;
+                          ListShape shape, std::string* json_array, ListTail* tail) = 0;
   // `changes` must carry a status; the id is generated when absent.
   virtual Status Create(const RequestContext& context, const ImageChanges& changes,
                         Image* image) = 0;
@@ -47,10 +56,14 @@ class ImageRepository {
   // is or becomes `saving` or `active`, the caller's tenant may hold at
   // most that many bytes with it (user_storage_quota), decided atomically
   // against concurrent updates; kTooLarge otherwise, and nothing changes.
+  // if_updated_at: the update applies only while the image's updated_at
+  // (display form) is still that one, else kPreconditionFailed: a
+  // read-modify-write (v2's JSON patch, tags) cannot lose a concurrent one.
   virtual Status Update(const RequestContext& context, const std::string& id,
                         const ImageChanges& changes, bool purge_properties,
                         const std::optional<std::string>& from_state,
-                        std::optional<int64_t> storage_quota, Image* image) = 0;
+                        std::optional<int64_t> storage_quota,
+                        const std::optional<std::string>& if_updated_at, Image* image) = 0;
   // Soft delete of the image and its properties, members and locations.
   virtual Status Delete(const RequestContext& context, const std::string& id, Image* image) = 0;
 
@@ -70,6 +83,15 @@ class ImageRepository {
                            const std::string& member, std::optional<bool> can_share) = 0;
   virtual Status RemoveMember(const RequestContext& context, const std::string& image_id,
                               const std::string& member) = 0;
+  // v2 (contract §8): a new member of a shared image, `pending`; only the
+  // owner or an admin (kForbidden for others who see the image),
+  // kConflict when it is one already, kForbidden unless the image is shared.
+  virtual Status CreateMember(const RequestContext& context, const std::string& image_id,
+                              const std::string& member, ImageMember* created) = 0;
+  // v2: the member's answer; only that member or an admin may give it.
+  virtual Status SetMemberStatus(const RequestContext& context, const std::string& image_id,
+                                 const std::string& member, const std::string& status,
+                                 ImageMember* updated) = 0;
   virtual Status SharedImages(const RequestContext& context, const std::string& member,
                               std::vector<ImageMember>* shared) = 0;
 };

@@ -20,6 +20,7 @@ nlohmann::json ImageToRegistryJson(const Image& image);
 // which adds image_id, the v2 status and the times.
 nlohmann::json MemberToJson(const ImageMember& member);
 nlohmann::json MemberToRegistryJson(const ImageMember& member);
+Status MemberFromRegistryJson(const nlohmann::json& entry, ImageMember* member);
 nlohmann::json SharedImageToJson(const ImageMember& member);
 
 // Reads a registry image dict back (the API side of the codec).

@@ -27,6 +27,9 @@ struct ImageUpdate {
   // user_storage_quota in bytes, when the update gives a saving/active
   // image its size; kTooLarge when the caller's tenant would pass it.
   std::optional<int64_t> storage_quota;
+  // Only while the image's updated_at is still this one (display form);
+  // kPreconditionFailed otherwise: a read-modify-write loses nothing.
+  std::optional<std::string> if_updated_at;
 
   static ImageUpdate From(std::string status) {
     ImageUpdate u;
@@ -51,6 +54,12 @@ class RegistryApi {
   // `query_string` is passed through as given (already validated).
   virtual Status ListImagesJson(const RequestContext& context, bool detail,
                                 const std::string& query_string, std::string* body) = 0;
+  // The v2 list (v2 contract §4.2): `query_string` as the client sent it;
+  // `images_array` is the JSON array of v2 image objects, `next_marker`
+  // the last id when the page came back full.
+  virtual Status ListImagesV2(const RequestContext& context, const std::string& query_string,
+                              std::string* images_array,
+                              std::optional<std::string>* next_marker) = 0;
   virtual Status CreateImage(const RequestContext& context, const ImageChanges& image,
                              Image* created) = 0;
   virtual Status UpdateImage(const RequestContext& context, const std::string& id,
@@ -74,6 +83,12 @@ class RegistryApi {
                               const std::string& member) = 0;
   virtual Status SharedImages(const RequestContext& context, const std::string& member,
                               std::vector<ImageMember>* shared) = 0;
+  // v2 members (see ImageRepository::CreateMember, SetMemberStatus).
+  virtual Status CreateMember(const RequestContext& context, const std::string& id,
+                              const std::string& member, ImageMember* created) = 0;
+  virtual Status SetMemberStatus(const RequestContext& context, const std::string& id,
+                                 const std::string& member, const std::string& status,
+                                 ImageMember* updated) = 0;
 };
 
 }  // namespace glance

@@ -48,6 +48,8 @@ class RegistryClient : public RegistryApi {
   Status GetImage(const RequestContext& context, const std::string& id, Image* image) override;
   Status ListImagesJson(const RequestContext& context, bool detail, const std::string& query_string,
                         std::string* body) override;
+  Status ListImagesV2(const RequestContext& context, const std::string& query_string,
+                      std::string* images_array, std::optional<std::string>* next_marker) override;
   Status CreateImage(const RequestContext& context, const ImageChanges& image,
                      Image* created) override;
   Status UpdateImage(const RequestContext& context, const std::string& id,
@@ -67,6 +69,11 @@ class RegistryClient : public RegistryApi {
                       const std::string& member) override;
   Status SharedImages(const RequestContext& context, const std::string& member,
                       std::vector<ImageMember>* shared) override;
+  Status CreateMember(const RequestContext& context, const std::string& id,
+                      const std::string& member, ImageMember* created) override;
+  Status SetMemberStatus(const RequestContext& context, const std::string& id,
+                         const std::string& member, const std::string& status,
+                         ImageMember* updated) override;
 
  private:
   struct Reply {

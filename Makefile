@@ -152,7 +152,8 @@ FUZZ_CXXFLAGS := -std=c++20 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror
                  $(FUZZ_SANITIZE)
 FUZZ_LIB_SRCS := src/common/status.cc src/common/text.cc src/common/time_format.cc \
                  src/common/uuid.cc src/image/image.cc src/image/image_headers.cc \
-                 src/image/image_json.cc src/image/list_query.cc src/db/list_sql.cc src/api/http.cc
+                 src/image/image_json.cc src/image/list_query.cc src/image/list_query_v2.cc \
+                 src/db/list_sql.cc src/api/http.cc
 FUZZ_BINS     := $(FUZZ_SRCS:test/fuzz/%.cc=$(FUZZ_BUILD)/%)
 FUZZ_SECONDS  ?= 60
 

@@ -53,7 +53,36 @@ const std::string& ImageColumns(bool with_children) {
   return with_children ? with : without;
 }
 
+namespace {
+
+// A timestamp as v2 shows it: UTC to the second, with a Z (contract §2).
+std::string V2Time(const std::string& column) {
+  return "to_char(" + column + ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+}
+
+// The v2 image object (contract §2), the same keys as glance::v2::ImageToJson:
+// the custom properties at the top level (a NULL value, possible through v1,
+// shows as ""; os_glance_stage_host never shows) under the core keys, which
+// win over a property of the same name.
+std::string V2JsonColumn() {
+  return "((SELECT coalesce(jsonb_object_agg(p.name, coalesce(p.value, '')), '{}'::jsonb) "
+         "FROM image_properties p WHERE p.image_id = i.id AND NOT p.deleted "
+         "AND p.name <> 'os_glance_stage_host') || jsonb_build_object("
+         "'id', i.id, 'name', i.name, 'status', i.status, 'visibility', i.visibility, "
+         "'protected', i.protected, 'os_hidden', i.os_hidden, 'checksum', i.checksum, "
+         "'os_hash_algo', i.os_hash_algo, 'os_hash_value', i.os_hash_value, 'owner', i.owner, "
+         "'size', i.size, 'virtual_size', i.virtual_size, 'min_ram', i.min_ram, "
+         "'min_disk', i.min_disk, 'disk_format', i.disk_format, "
+         "'container_format', i.container_format, 'created_at', " + V2Time("i.created_at") +
+         ", 'updated_at', " + V2Time("i.updated_at") + ", 'tags', " + TagsArray("i") +
+         ", 'self', '/v2/images/' || i.id, 'file', '/v2/images/' || i.id || '/file', "
+         "'schema', '/v2/schemas/image'))";
+}
+
+}  // namespace
+
 std::string JsonColumn(ListShape shape) {
+  if (shape == ListShape::kV2) return V2JsonColumn();
   std::string index =
       "'id', i.id, 'name', i.name, 'size', i.size, 'disk_format', i.disk_format, "
       "'container_format', i.container_format, 'checksum', i.checksum";

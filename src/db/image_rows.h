@@ -28,7 +28,8 @@ std::string DisplayTime(const std::string& column);
 const std::string& ImageColumns(bool with_children = true);
 
 // One list entry as a JSON object built by PostgreSQL over alias i, with
-// the same keys and value forms as ImageToRegistryJson (spec §4.2, §16).
+// the same keys and value forms as ImageToRegistryJson (spec §4.2, §16),
+// or for kV2 as glance::v2::ImageToJson (v2 contract §2).
 std::string JsonColumn(ListShape shape);
 
 // An image from a row selected with ImageColumns.

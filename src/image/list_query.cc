@@ -26,6 +26,36 @@ Status ParseQueryString(const std::string& raw, QueryParams* params) {
   return Status::Ok();
 }
 
+std::string V2ListLink(const QueryParams& params, const std::optional<std::string>& marker) {
+  std::string query;
+  for (const auto& [key, value] : params) {
+    if (key == "marker") continue;
+    query += (query.empty() ? "" : "&") + UrlEncode(key) + "=" + UrlEncode(value);
+  }
+  if (marker) query += (query.empty() ? "" : "&") + std::string("marker=") + UrlEncode(*marker);
+  return query.empty() ? "/v2/images" : "/v2/images?" + query;
+}
+
+std::vector<SortKey> OrderKeys(const std::vector<SortKey>& sort) {
+  std::vector<SortKey> order;
+  auto has = [&](const std::string& key) {
+    for (const SortKey& k : order) {
+      if (k.key == key) return true;
+    }
+    return false;
+  };
+  for (const SortKey& k : sort) {
+    if (has("id")) return order;
+    if (!has(k.key)) order.push_back(k);
+  }
+  bool ascending = !sort.empty() && sort.front().ascending;
+  for (const char* key : {"created_at", "id"}) {
+    if (has("id")) break;
+    if (!has(key)) order.push_back({key, ascending});
+  }
+  return order;
+}
+
 namespace {
 
 // Upstream's API refuses a bad size_min, size_max, min_ram, protected or
@@ -142,13 +172,13 @@ Status ParseListQuery(const QueryParams& params, const RequestContext& context,
                                      "container_format, disk_format, size, id, created_at, "
                                      "updated_at");
     }
-    query->sort_key = *v;
+    query->sort[0].key = *v;
   }
   if (const std::string* v = get("sort_dir")) {
     if (*v != "asc" && *v != "desc") {
       return Status::InvalidArgument("Unsupported sort_dir. Acceptable values: asc, desc");
     }
-    query->ascending = *v == "asc";
+    query->sort[0].ascending = *v == "asc";
   }
 
   query->limit = limits.limit_param_default;

@@ -1,4 +1,7 @@
-// Spec §2: version negotiation and the versions document; §3.3 request ids.
+// Spec §2 (and v2 contract §1): version negotiation and the versions
+// document; §3.3 request ids.
+#include <map>
+
 #include <boost/test/unit_test.hpp>
 
 #include "e2e.h"
@@ -13,18 +16,26 @@ void CheckVersionsDocument(const Reply& reply, int port) {
   json body = reply.Json();
   BOOST_TEST_REQUIRE(body.contains("versions"), reply.Describe());
   BOOST_TEST_REQUIRE(body["versions"].is_array());
-  std::set<std::string> ids;
+  std::map<std::string, std::string> status_of;
+  const std::string base = "http://127.0.0.1:" + std::to_string(port);
   for (const auto& version : body["versions"]) {
-    ids.insert(version.value("id", ""));
-    BOOST_TEST(version.contains("status"));
+    std::string id = version.value("id", "");
+    status_of[id] = version.value("status", "");
     BOOST_TEST_REQUIRE(version.contains("links"));
     BOOST_TEST_REQUIRE(version["links"].size() >= 1u);
     std::string href = version["links"][0].value("href", "");
-    BOOST_TEST(href == "http://127.0.0.1:" + std::to_string(port) + "/v1/", "href: " << href);
+    // v1 entries point at /v1/, v2 ones at /v2/ (v2 contract §1.2).
+    BOOST_TEST(href == base + "/" + id.substr(0, 2) + "/", id << " href: " << href);
     BOOST_TEST(version["links"][0].value("rel", "") == "self");
   }
-  BOOST_TEST(ids.count("v1.1") == 1u);
-  BOOST_TEST(ids.count("v1.0") == 1u);
+  // Clients (keystoneauth) pick the newest CURRENT v2.x.
+  BOOST_TEST(status_of["v2.9"] == "CURRENT");
+  for (const char* id : {"v2.7", "v2.6", "v2.5", "v2.4", "v2.3", "v2.2", "v2.1", "v2.0"}) {
+    BOOST_TEST(status_of[id] == "SUPPORTED", id);
+  }
+  BOOST_TEST(status_of["v1.1"] == "DEPRECATED");
+  BOOST_TEST(status_of["v1.0"] == "DEPRECATED");
+  BOOST_TEST(status_of.size() == 11u);
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 // Fuzz target: a list request's query string -> ListQuery -> SQL.
 //
 // Input: one byte choosing the caller (admin or not, with or without a
-// tenant), then the raw query string.  The SQL built must be the same text
-// whatever the client's values were: they may only ever be bound parameters.
+// tenant) and the API (bit 2: v2's parser), then the raw query string.  The
+// SQL built must be the same text whatever the client's values were: they
+// may only ever be bound parameters.
 #include <algorithm>
 #include <vector>
 
@@ -32,6 +33,16 @@ ListQuery Neutralized(const ListQuery& query) {
   for (auto* n : {&out.size_min, &out.size_max, &out.min_ram, &out.min_disk}) {
     if (*n) *n = 0;
   }
+  for (auto& [field, values] : out.in_lists) {
+    for (auto& value : values) value = "v";
+  }
+  for (auto& [field, value] : out.int_equals) value = 0;
+  for (size_t i = 0; i < out.tags.size(); ++i) out.tags[i] = "t" + std::to_string(i);
+  // A threshold between two seconds makes other SQL than a whole second.
+  for (TimeFilter& f : out.time_filters) {
+    bool whole = f.utc.size() > 7 && f.utc.compare(f.utc.size() - 7, 7, ".000000") == 0;
+    f.utc = whole ? "2000-01-01 00:00:00.000000" : "2000-01-01 00:00:00.500000";
+  }
   if (out.changes_since) out.changes_since = "2000-01-01 00:00:00.000000";
   if (out.marker) out.marker = "00000000-0000-0000-0000-000000000000";
   return out;
@@ -52,13 +63,24 @@ bool PlaceholdersMatch(const std::string& text, size_t params) {
 
 void CheckSql(const ListQuery& query, const RequestContext& context, const ListLimits& limits) {
   Check(query.limit >= 0 && query.limit <= limits.api_limit_max, "limit not clamped");
-  Check(std::any_of(std::begin(kSortKeys), std::end(kSortKeys),
-                    [&](const char* key) { return query.sort_key == key; }),
-        "sort key outside the list: " + query.sort_key);
+  const bool v2 = query.api == ListApi::kV2;
+  Check(!query.sort.empty() && (v2 || query.sort.size() == 1), "a v1 list sorts by one key");
+  for (const SortKey& k : query.sort) {
+    Check(std::any_of(std::begin(kSortKeys), std::end(kSortKeys),
+                      [&](const char* key) { return k.key == key; }),
+          "sort key outside the list: " + k.key);
+  }
   for (const auto& [field, value] : query.equals) {
     Check(field == "name" || field == "status" || field == "container_format" ||
-              field == "disk_format",
+              field == "disk_format" ||
+              (v2 && (field == "id" || field == "checksum" || field == "os_hash_algo" ||
+                      field == "os_hash_value" || field == "owner")),
           "unexpected filter column " + field);
+  }
+  if (v2) {
+    Check(query.os_hidden.has_value() && !query.ShowsDeleted(), "v2 shows hidden or deleted");
+    Check(query.properties.size() <= kMaxPropertyFilters && query.tags.size() <= kMaxTagFilters,
+          "filters not bounded");
   }
 
   SqlText sql = BuildListSql(query, context, "i.id");
@@ -98,8 +120,10 @@ void ListQueryInput(std::string_view input) {
 
   ListLimits limits;
   ListQuery query;
-  s = ParseListQuery(params, context, limits, &query);
-  CheckCleanRefusal(s, Status::Code::kInvalidArgument, "ParseListQuery");
+  const bool v2 = static_cast<unsigned char>(input[0]) & 4;
+  s = v2 ? ParseV2ListQuery(params, context, limits, &query)
+         : ParseListQuery(params, context, limits, &query);
+  CheckCleanRefusal(s, Status::Code::kInvalidArgument, v2 ? "ParseV2ListQuery" : "ParseListQuery");
   if (s.ok()) CheckSql(query, context, limits);
 }
 

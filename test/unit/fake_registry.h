@@ -94,7 +94,7 @@ class FakeRegistry : public RegistryApi {
     if (Status s = Record("ReplaceMembers", id, std::to_string(entries.size())); !s.ok()) return s;
     std::vector<ImageMember>& list = members[id];
     list.clear();
-    for (const MembershipEntry& e : entries) list.push_back({id, e.member, e.can_share.value_or(false), "", ""});
+    for (const MembershipEntry& e : entries) list.push_back({id, e.member, e.can_share.value_or(false), "pending", "", ""});
     return Status::Ok();
   }
   Status AddMember(const RequestContext&, const std::string& id, const std::string& member,

@@ -35,8 +35,7 @@ BOOST_AUTO_TEST_SUITE(list_query)
 BOOST_AUTO_TEST_CASE(defaults) {
   ListQuery q;
   BOOST_TEST(Parse("", Tenant("t1"), &q).ok());
-  BOOST_TEST(q.sort_key == "created_at");
-  BOOST_TEST(!q.ascending);
+  BOOST_TEST((q.sort == std::vector<SortKey>{{"created_at", false}}));
   BOOST_TEST(q.limit == 25);
   BOOST_TEST(!q.marker);
   BOOST_TEST(!q.ShowsDeleted());
@@ -196,14 +195,15 @@ BOOST_AUTO_TEST_CASE(sql_binds_every_client_value) {
 BOOST_AUTO_TEST_CASE(sql_visibility_by_context) {
   ListQuery q;
   RequestContext anonymous;
-  BOOST_TEST(BuildListSql(q, anonymous, "i.id").text.find("WHERE i.is_public AND") !=
+  BOOST_TEST(BuildListSql(q, anonymous, "i.id").text.find("WHERE i.visibility = 'public' AND") !=
              std::string::npos);
   q.visibility = PublicSelector::kAll;
-  BOOST_TEST(BuildListSql(q, Admin(), "i.id").text.find("is_public") == std::string::npos);
+  BOOST_TEST(BuildListSql(q, Admin(), "i.id").text.find("visibility") == std::string::npos);
   q.visibility = PublicSelector::kPrivateOnly;
-  BOOST_TEST(BuildListSql(q, Admin(), "i.id").text.find("NOT i.is_public") != std::string::npos);
+  BOOST_TEST(BuildListSql(q, Admin(), "i.id").text.find("i.visibility <> 'public'") !=
+             std::string::npos);
   q.visibility = PublicSelector::kVisibleToOwner;
-  q.sort_key = "created_at";
+  q.sort = {{"created_at", false}};
   SqlText own = BuildListSql(q, Tenant("t1"), "i.id");
   BOOST_TEST(own.text.find("image_members") != std::string::npos);
   BOOST_TEST(own.text.find("ORDER BY i.created_at DESC, i.id DESC") != std::string::npos);

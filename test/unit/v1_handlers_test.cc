@@ -260,7 +260,7 @@ BOOST_AUTO_TEST_CASE(preflight_refuses_a_declared_oversized_body_and_calls_nothi
 
 BOOST_AUTO_TEST_CASE(lists_are_answered_in_the_v1_shape) {
   Fixture f;
-  f.registry.members[kId] = {{kId, "tenant-b", true, "", ""}};
+  f.registry.members[kId] = {{kId, "tenant-b", true, "pending", "", ""}};
   BOOST_TEST(f.Call(ListMembers, {kId}).ok());
   auto body = nlohmann::json::parse(f.response.body);
   BOOST_TEST(body.dump() == R"({"members":[{"can_share":true,"member_id":"tenant-b"}]})");

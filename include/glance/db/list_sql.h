@@ -1,5 +1,5 @@
-// Builds the SQL of an image list from a ListQuery: filters, visibility,
-// sort order and keyset paging after a marker.  Pure string building, so it
+// Builds the SQL of an image list from a ListQuery (v1 or v2): filters,
+// visibility, sort order and keyset paging after a marker.  Pure string building, so it
 // is unit-tested without a database.  Every client value becomes a bound
 // parameter, never SQL text: params[i] is :p<i>, which stands once in the
 // text, not necessarily in order (sql_exec binds by name).

@@ -19,7 +19,8 @@ void ExpectRefusal(const Reply& reply, int status, const std::string& what) {
 
 std::set<std::string> Tags(const Api& api, const std::string& id) {
   std::set<std::string> tags;
-  for (const auto& tag : V2Get(api, id)["tags"]) tags.insert(tag.get<std::string>());
+  const json image = V2Get(api, id);  // kept: the loop must not walk a temporary
+  for (const auto& tag : image["tags"]) tags.insert(tag.get<std::string>());
   return tags;
 }
 

@@ -287,7 +287,8 @@ BOOST_AUTO_TEST_CASE(the_registry_serves_the_upgraded_images) {
   Response members = api.Get("/images/" + old.priv + "/members", owner);
   BOOST_TEST_REQUIRE(members.status == 200, members.Describe());
   std::map<std::string, std::string> got;
-  for (const auto& m : members.Json()["members"]) {
+  const json listed = members.Json();  // kept: the loop must not walk a temporary
+  for (const auto& m : listed["members"]) {
     got[S(m, "member_id")] = S(m, "status") + (m["can_share"] == true ? "+share" : "");
   }
   BOOST_TEST((got == std::map<std::string, std::string>{

@@ -167,11 +167,12 @@ BOOST_AUTO_TEST_CASE(v1_updates_keep_v2_tags_and_write_is_public_false_as_shared
   Reply published = api.Put("/v1/images/" + id, {{"x-image-meta-is_public", "true"}}, "", "");
   BOOST_TEST_REQUIRE(published.status == 200, published.Describe());
   BOOST_TEST(S(V2Get(api, id), "visibility") == "public");
-  // A v1 purge of properties leaves the tags alone too.
-  Reply purged = api.Put("/v1/images/" + id, {{"x-image-meta-name", "x-purged"}}, "", "");
+  // A v1 update that replaces the properties leaves the tags alone too.
+  Reply purged = api.Put("/v1/images/" + id, {{"x-image-meta-property-shape", "round"}}, "", "");
   BOOST_TEST_REQUIRE(purged.status == 200, purged.Describe());
   image = V2Get(api, id);
   BOOST_TEST(!image.contains("color"), image.dump());
+  BOOST_TEST(S(image, "shape") == "round");
   BOOST_TEST((image["tags"] == json::array({"keep-me"})));
   // A v2 community image updated by v1 without is_public stays community.
   std::string community = V2CreateId(api, {{"name", "x-v2-community"}, {"visibility", "community"}});

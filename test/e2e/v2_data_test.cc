@@ -207,7 +207,10 @@ BOOST_AUTO_TEST_CASE(sixty_four_mib_round_trip) {
 
 BOOST_AUTO_TEST_CASE(an_empty_upload_is_an_active_empty_image) {
   Stack& stack = NoAuthStack();
-  Api api = stack.api();
+  // An answer within seconds, not the client's default two minutes.
+  ClientOptions quick;
+  quick.read_timeout = std::chrono::seconds(15);
+  Api api(stack.api_port(), {}, quick);
   std::string id = Queued(api, "v2-data-empty");
   Reply put = V2Upload(api, id, "");
   BOOST_TEST_REQUIRE(put.status == 204, put.Describe());
@@ -369,11 +372,13 @@ BOOST_AUTO_TEST_CASE(refused_uploads_are_refused_before_their_body) {
   std::string no_formats = V2CreateId(as_owner, {{"name", "v2-pf-no-formats"}});
   auto file = [](const std::string& id) { return "/v2/images/" + id + "/file"; };
   const std::vector<Refusal> refusals = {
-      {"no identity", file(queued), {}, kGiB, 401},
-      {"an unknown image", file(RandomUuid()), ForTenant(owner), kGiB, 404},
-      {"another tenant's image", file(queued), ForTenant(other), kGiB, 404},
-      {"a member's upload", file(queued), ForTenant(member), kGiB, 403},
-      {"an active image", file(active), ForTenant(owner), kGiB, 409},
+      // 64 MiB: under the stack's 200 MiB cap, so each is refused for
+      // its own reason.
+      {"no identity", file(queued), {}, 64 * kMiB, 401},
+      {"an unknown image", file(RandomUuid()), ForTenant(owner), 64 * kMiB, 404},
+      {"another tenant's image", file(queued), ForTenant(other), 64 * kMiB, 404},
+      {"a member's upload", file(queued), ForTenant(member), 64 * kMiB, 403},
+      {"an active image", file(active), ForTenant(owner), 64 * kMiB, 409},
       {"over the size cap", file(queued), ForTenant(owner), kSizeCap + 1, 413, "application/octet-stream", false},
       {"text/plain", file(queued), ForTenant(owner), 8 * kMiB, 415, "text/plain"},
       {"no Content-Type", file(queued), ForTenant(owner), 8 * kMiB, 415, ""},

@@ -60,7 +60,8 @@ BOOST_AUTO_TEST_SUITE(v2_tags)
 
 BOOST_AUTO_TEST_CASE(add_and_remove_tags) {
   Api api = NoAuthStack().api();
-  std::string id = V2CreateId(api, {{"name", "v2-tags"}, {"tags", {"first"}}});
+  std::string id = V2CreateId(api, {{"name", "v2-tags"}, {"tags", {"first"}}, {"disk_format", "raw"},
+                                    {"container_format", "bare"}});
   const std::string cafe = "caf\xc3\xa9 au lait";
   for (const std::string& tag : {std::string("second"), cafe, std::string("with.dots-and_under"), std::string(255, 't')}) {
     Reply added = api.Put(TagPath(id, tag), {}, "", "");

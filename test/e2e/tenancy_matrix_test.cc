@@ -20,6 +20,7 @@
 
 #include "e2e.h"
 #include "keystone.h"
+#include "v2.h"
 
 using namespace e2e;
 
@@ -390,5 +391,238 @@ BOOST_AUTO_TEST_SUITE(tenancy_matrix_keystone)
 BOOST_AUTO_TEST_CASE(private_shared_image) { PrivateSharedImage(KeystoneWorld()); }
 BOOST_AUTO_TEST_CASE(public_image) { PublicImage(KeystoneWorld()); }
 BOOST_AUTO_TEST_CASE(admin_only_fields) { AdminOnlyFields(KeystoneWorld()); }
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------- v2
+
+// The tenancy matrix of Image API v2 (v2 contract §4.2, §5, §6, §7, §8,
+// §10), through nginx on the trusted-auth stack and again with real tokens
+// on the keystone stack: every v2 route by each caller on a public, a
+// private, a shared and a community image of `owner`.  For v2 `member` has
+// accepted the share of the shared image and `sharer` is a member that has
+// not answered yet (pending); neither is a member of the other images.
+// Who sees an image gets 403 where it may not act; who does not, 404.
+namespace {
+
+const char* const kV2ActorNames[kActors] = {"admin", "owner", "member", "pending", "other", "anon"};
+// A cell where the contract names neither: a member reading or answering
+// for another member's membership.
+constexpr int k403or404 = -1;
+
+struct V2Cell {
+  std::string route;
+  std::function<Reply(Api&)> call;
+  std::array<int, kActors> expected;
+};
+
+void RunV2Matrix(const World& world, const std::string& kind, const std::vector<V2Cell>& cells) {
+  for (const V2Cell& cell : cells) {
+    for (int actor = 0; actor < kActors; ++actor) {
+      Api api = world.As(static_cast<Actor>(actor));
+      Reply reply = cell.call(api);
+      int expected = cell.expected[actor];
+      bool ok = expected == k403or404 ? (reply.status == 403 || reply.status == 404) : reply.status == expected;
+      BOOST_TEST(ok, kind << " image, " << cell.route << " as " << kV2ActorNames[actor] << ": expected "
+                          << (expected == k403or404 ? std::string("403 or 404") : std::to_string(expected))
+                          << ", got " << reply.Describe());
+    }
+  }
+}
+
+// An image of `owner` with the given v2 visibility (public: made so by the
+// admin), with data unless `with_data` is false, tagged `kept`; a shared
+// one has `member` (accepted) and `sharer` (pending) as members.
+std::string V2NewImage(const World& w, const std::string& visibility, bool with_data = true) {
+  Api owner = w.As(kOwner);
+  std::string id = V2CreateId(owner, {{"name", "mx2"},
+                                      {"disk_format", "raw"},
+                                      {"container_format", "bare"},
+                                      {"mx2", w.tag},
+                                      {"tags", {"kept"}},
+                                      {"visibility", visibility == "public" ? "shared" : visibility}});
+  if (with_data) {
+    Reply uploaded = V2Upload(owner, id, "matrix-data");
+    if (uploaded.status != 204) throw std::runtime_error("upload: " + uploaded.Describe());
+  }
+  if (visibility == "public") {
+    Reply made_public =
+        V2Patch(w.As(kAdmin), id, json::array({{{"op", "replace"}, {"path", "/visibility"}, {"value", "public"}}}));
+    if (made_public.status != 200) throw std::runtime_error("publicize: " + made_public.Describe());
+  }
+  if (visibility == "shared") {
+    for (const std::string& project : {w.member, w.sharer}) {
+      Reply added = V2AddMember(owner, id, project);
+      if (added.status != 200) throw std::runtime_error("share: " + added.Describe());
+    }
+    Reply accepted = V2SetMember(w.As(kMember), id, w.member, "accepted");
+    if (accepted.status != 200) throw std::runtime_error("accept: " + accepted.Describe());
+  }
+  return id;
+}
+
+bool V2Lists(const Api& api, const World& w, const std::string& id, const std::string& query = "") {
+  Reply reply = api.Get("/v2/images?limit=1000&mx2=" + w.tag + (query.empty() ? "" : "&" + query));
+  if (reply.status != 200) return false;
+  const json body = reply.Json();
+  for (const auto& image : body["images"]) {
+    if (image["id"] == id) return true;
+  }
+  return false;
+}
+
+void V2Matrix(const World& w, const std::string& kind) {
+  const std::string kept = V2NewImage(w, kind);
+  auto fresh = [&w, kind] { return V2NewImage(w, kind); };
+  const bool shared = kind == "shared";
+  // Who sees the image: everybody, the owner's side only, or its members.
+  const bool member_sees = kind != "private";
+  const bool other_sees = kind == "public" || kind == "community";
+  const int seen_by_member = member_sees ? 200 : 404, seen_by_other = other_sees ? 200 : 404;
+  //                     admin owner member                 pending                 other                anon
+  const std::array<int, kActors> read = {200, 200, seen_by_member, seen_by_member, seen_by_other, 401};
+  auto acting = [&](int ok) {
+    return std::array<int, kActors>{ok, ok, member_sees ? 403 : 404, member_sees ? 403 : 404,
+                                    other_sees ? 403 : 404, 401};
+  };
+  json rename = json::array({{{"op", "replace"}, {"path", "/name"}, {"value", "renamed"}}});
+  std::vector<V2Cell> cells = {
+      {"GET image", [&](Api& a) { return V2Show(a, kept); }, read},
+      {"GET file", [&](Api& a) { return a.Get("/v2/images/" + kept + "/file"); }, read},
+      {"PATCH image", [&](Api& a) { return V2Patch(a, fresh(), rename); }, acting(200)},
+      {"DELETE image", [&](Api& a) { return a.Delete("/v2/images/" + fresh()); }, acting(204)},
+      {"PUT tag", [&](Api& a) { return a.Put("/v2/images/" + fresh() + "/tags/new", {}, "", ""); }, acting(204)},
+      {"DELETE tag", [&](Api& a) { return a.Delete("/v2/images/" + fresh() + "/tags/kept"); }, acting(204)},
+      {"PUT file (queued image)",
+       [&](Api& a) { return V2Upload(a, V2NewImage(w, kind, false), "uploaded"); }, acting(204)},
+  };
+  if (shared) {
+    const std::string members = "/v2/images/" + kept + "/members";
+    cells.insert(cells.end(), {
+        {"GET members", [&, members](Api& a) { return a.Get(members); }, {200, 200, 200, 200, 404, 401}},
+        {"GET the member's membership", [&, members](Api& a) { return a.Get(members + "/" + w.member); },
+         {200, 200, 200, k403or404, 404, 401}},
+        {"POST member", [&](Api& a) { return V2AddMember(a, fresh(), "mx2-new-" + w.tag); },
+         {200, 200, 403, 403, 404, 401}},
+        {"PUT the member's membership",
+         [&](Api& a) { return V2SetMember(a, fresh(), w.member, "rejected"); },
+         {200, 403, 200, k403or404, 404, 401}},
+        {"DELETE the member's membership",
+         [&](Api& a) { return a.Delete("/v2/images/" + fresh() + "/members/" + w.member); },
+         {204, 204, 403, 403, 404, 401}},
+    });
+  } else {
+    const std::string members = "/v2/images/" + kept + "/members";
+    const std::array<int, kActors> not_shared = {403, 403, member_sees ? 403 : 404, member_sees ? 403 : 404,
+                                                 other_sees ? 403 : 404, 401};
+    cells.insert(cells.end(), {
+        {"GET members", [&, members](Api& a) { return a.Get(members); }, not_shared},
+        {"POST member", [&](Api& a) { return V2AddMember(a, kept, "mx2-new-" + w.tag); }, not_shared},
+    });
+  }
+  RunV2Matrix(w, kind, cells);
+
+  // Each member answers for itself (pending ones too); a project that is
+  // no member has no membership to answer (404), or no image to see.
+  if (shared) {
+    const std::array<std::string, kActors> self = {"", w.owner, w.member, w.sharer, w.other, ""};
+    const std::array<int, kActors> own = {0, 404, 200, 200, 404, 401};
+    for (int actor = kOwner; actor < kActors; ++actor) {
+      std::string project = actor == kAnon ? w.member : self[actor];
+      Reply reply = V2SetMember(w.As(static_cast<Actor>(actor)), fresh(), project, "accepted");
+      BOOST_TEST(reply.status == own[actor],
+                 "shared image, PUT own membership as " << kV2ActorNames[actor] << ": " << reply.Describe());
+    }
+  }
+
+  // Lists: default, and the member_status and visibility selectors.
+  std::array<bool, kActors> listed;
+  if (kind == "public") listed = {true, true, true, true, true, false};
+  if (kind == "private") listed = {true, true, false, false, false, false};
+  if (kind == "shared") listed = {true, true, true, false, false, false};
+  if (kind == "community") listed = {false, true, false, false, false, false};
+  for (int actor = 0; actor < kActors; ++actor) {
+    Api api = w.As(static_cast<Actor>(actor));
+    BOOST_TEST(V2Lists(api, w, kept) == listed[actor], kind << " image listed for " << kV2ActorNames[actor]);
+    if (kind == "community") {
+      BOOST_TEST(V2Lists(api, w, kept, "visibility=community") == (actor != kAnon),
+                 "community image listed with visibility=community for " << kV2ActorNames[actor]);
+    }
+  }
+  if (shared) {
+    BOOST_TEST(V2Lists(w.As(kSharer), w, kept, "member_status=pending"));
+    BOOST_TEST(V2Lists(w.As(kSharer), w, kept, "member_status=all"));
+    BOOST_TEST(!V2Lists(w.As(kMember), w, kept, "member_status=pending"));
+    BOOST_TEST(V2Lists(w.As(kMember), w, kept, "member_status=accepted"));
+    BOOST_TEST(!V2Lists(w.As(kOther), w, kept, "member_status=all"));
+    BOOST_TEST(!V2Lists(w.As(kOther), w, kept, "visibility=shared"));
+  }
+  // Nothing a refused caller did changed the kept image.
+  json after = V2Get(w.As(kOwner), kept);
+  BOOST_TEST(S(after, "name") == "mx2");
+  BOOST_TEST((after["tags"] == json::array({"kept"})), after.dump());
+  BOOST_TEST(S(after, "visibility") == kind);
+  BOOST_TEST(w.As(kOwner).Get("/v2/images/" + kept + "/file").body == "matrix-data");
+}
+
+// Publicizing and giving an image away are the admin's (v2 contract §3,
+// §5, §10); community, private, shared and os_hidden are the owner's.
+void V2AdminOnlyFields(const World& w) {
+  Api owner = w.As(kOwner), admin = w.As(kAdmin);
+  Reply public_post = V2Create(owner, {{"name", "mx2-public"}, {"visibility", "public"}, {"mx2", w.tag}});
+  BOOST_TEST(public_post.status == 403, public_post.Describe());
+  Reply given_post = V2Create(owner, {{"name", "mx2-given"}, {"owner", w.other}, {"mx2", w.tag}});
+  BOOST_TEST((given_post.status == 403 || (given_post.status == 201 && S(given_post.Json(), "owner") == w.owner)),
+             "a POST gave the image away: " << given_post.Describe());
+  Reply by_admin = V2Create(admin, {{"name", "mx2-admin-public"}, {"visibility", "public"}, {"owner", w.owner}});
+  BOOST_TEST_REQUIRE(by_admin.status == 201, by_admin.Describe());
+  BOOST_TEST(S(by_admin.Json(), "owner") == w.owner);
+  BOOST_TEST(S(by_admin.Json(), "visibility") == "public");
+
+  std::string mine = V2CreateId(owner, {{"name", "mx2-fields"}, {"visibility", "private"}, {"mx2", w.tag}});
+  BOOST_TEST(S(V2Get(owner, mine), "owner") == w.owner);
+  auto set = [&](const Api& api, const std::string& key, const json& value) {
+    return V2Patch(api, mine, json::array({{{"op", "replace"}, {"path", "/" + key}, {"value", value}}}));
+  };
+  BOOST_TEST(set(owner, "visibility", "public").status == 403);
+  BOOST_TEST(set(owner, "owner", w.other).status == 403);
+  for (const char* visibility : {"community", "shared", "private"}) {
+    Reply changed = set(owner, "visibility", visibility);
+    BOOST_TEST(changed.status == 200, visibility << ": " << changed.Describe());
+  }
+  BOOST_TEST(set(owner, "os_hidden", true).status == 200);
+  json unchanged = V2Get(owner, mine);
+  BOOST_TEST(S(unchanged, "owner") == w.owner);
+  BOOST_TEST(S(unchanged, "visibility") == "private");
+  BOOST_TEST(V2Show(w.As(kOther), mine).status == 404);
+
+  BOOST_TEST(set(admin, "visibility", "public").status == 200);
+  BOOST_TEST(V2Show(w.As(kOther), mine).status == 200);
+  BOOST_TEST(set(admin, "visibility", "private").status == 200);
+  Reply handed = set(admin, "owner", w.other);
+  BOOST_TEST(handed.status == 200, handed.Describe());
+  BOOST_TEST(V2Show(w.As(kOther), mine).status == 200, "the admin handed it over");
+  BOOST_TEST(V2Show(owner, mine).status == 404);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(tenancy_matrix_v2)
+
+BOOST_AUTO_TEST_CASE(public_image) { V2Matrix(TrustedWorld(), "public"); }
+BOOST_AUTO_TEST_CASE(private_image) { V2Matrix(TrustedWorld(), "private"); }
+BOOST_AUTO_TEST_CASE(shared_image) { V2Matrix(TrustedWorld(), "shared"); }
+BOOST_AUTO_TEST_CASE(community_image) { V2Matrix(TrustedWorld(), "community"); }
+BOOST_AUTO_TEST_CASE(admin_only_fields) { V2AdminOnlyFields(TrustedWorld()); }
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(tenancy_matrix_v2_keystone)
+
+BOOST_AUTO_TEST_CASE(public_image) { V2Matrix(KeystoneWorld(), "public"); }
+BOOST_AUTO_TEST_CASE(private_image) { V2Matrix(KeystoneWorld(), "private"); }
+BOOST_AUTO_TEST_CASE(shared_image) { V2Matrix(KeystoneWorld(), "shared"); }
+BOOST_AUTO_TEST_CASE(community_image) { V2Matrix(KeystoneWorld(), "community"); }
+BOOST_AUTO_TEST_CASE(admin_only_fields) { V2AdminOnlyFields(KeystoneWorld()); }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -48,6 +48,9 @@ function refusalHeaders(r) {
     if (!fixed && r.variables.glance_refusal_authenticate) {
         r.headersOut['WWW-Authenticate'] = r.variables.glance_refusal_authenticate;
     }
+    if (!fixed && r.variables.glance_refusal_accept_patch) {
+        r.headersOut['Accept-Patch'] = r.variables.glance_refusal_accept_patch;
+    }
     if (r.variables.glance_refusal_request_id) {
         r.headersOut['x-openstack-request-id'] = r.variables.glance_refusal_request_id;
     }

@@ -12,6 +12,7 @@
 #include "glance/common/http_error.h"
 #include "glance/common/logging.h"
 #include "glance/common/router.h"
+#include "glance/image/v2_request.h"
 #include "glance/registry/registry_client.h"
 #include "glance/store/filesystem_store.h"
 #include "v1_handlers.h"
@@ -50,6 +51,12 @@ bool IsV2Segment(const std::string& segment) {
 
 bool IsV1Segment(const std::string& segment) {
   return segment == "v1" || segment == "v1.0" || segment == "v1.1";
+}
+
+// A PATCH refused for its media type says which ones it takes (RFC 5789).
+constexpr const char* kAcceptPatch = ::glance::v2::kPatchMediaType;
+bool AcceptsPatchOnly(const HttpRequest& request, const Status& s) {
+  return request.method == "PATCH" && s.code() == Status::Code::kUnsupportedMediaType;
 }
 
 // A v2 route: its handler, and whether it reads a body (upstream's
@@ -108,6 +115,7 @@ class ApiController::Impl {
       if (s.code() == Status::Code::kUnauthorized && !auth_->Challenge().empty()) {
         response->SetHeader("WWW-Authenticate", auth_->Challenge());
       }
+      if (AcceptsPatchOnly(request, s)) response->SetHeader("Accept-Patch", kAcceptPatch);
     }
     response->SetHeader("x-openstack-request-id", call.context.request_id);
     response->log_context = LogTag(call.context);
@@ -131,6 +139,7 @@ class ApiController::Impl {
     if (s.code() == Status::Code::kUnauthorized && !auth_->Challenge().empty()) {
       headers.emplace_back("WWW-Authenticate", auth_->Challenge());
     }
+    if (AcceptsPatchOnly(call.request, s)) headers.emplace_back("Accept-Patch", kAcceptPatch);
     *call.response = PreflightRefused(s.HttpStatus(), body, headers);
     Log(LogLevel::kDebug, call.context.request_id,
         "pre-flight refused " + what + ": " + std::to_string(s.HttpStatus()) + " " + s.message());

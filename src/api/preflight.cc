@@ -20,6 +20,7 @@ HttpResponse PreflightRefused(int status, const ErrorBody& body, const HeaderLis
   for (const auto& [name, value] : headers) {
     if (name == "Allow" && !value.empty()) r.SetHeader("X-Glance-Refusal-Allow", value);
     if (name == "WWW-Authenticate") r.SetHeader("X-Glance-Refusal-Authenticate", value);
+    if (name == "Accept-Patch") r.SetHeader("X-Glance-Refusal-Accept-Patch", value);
   }
   return r;
 }

@@ -1,6 +1,7 @@
 // v2 image data (v2 contract §6): upload and download.  As in v1, nginx
 // writes the body to the incoming area (after the pre-flight accepted it)
 // and sends the bytes of a download itself; the worker only decides.
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "glance/api/image_rules.h"
@@ -65,6 +66,10 @@ Status UploadEmpty(const ApiServices& api, const ApiCall& call, const Image& ima
   std::string file;
   Status s = api.store.NewCopyFile(image.id, &fd, &file);
   if (!s.ok()) return s;
+  // The copy file is locked exclusively; the upload path takes a shared
+  // hold of it, which would wait for ours forever.  Shared, it still tells
+  // sweepers the upload is alive.
+  flock(fd, LOCK_SH);
   s = api.uploads.Upload(call.context, image.id, file, ImageChanges(), uploaded);
   close(fd);  // only now: the lock tells sweepers the upload is alive
   return s;

@@ -146,7 +146,11 @@ Status PostgresImageRepository::ListJson(const RequestContext& context, const Li
                                          ListTail* tail) {
   return pool_->Run([&](DbSession& s) {
     if (query.marker) {
-      Status marker = LoadVisible(s, context, *query.marker, nullptr);
+      // v2 never pages from a deleted image; v1 may (changes-since lists them).
+      Image marked;
+      Status marker = query.api == ListApi::kV2
+                          ? LoadLiveVisible(s, context, *query.marker, &marked)
+                          : LoadVisible(s, context, *query.marker, nullptr);
       if (!marker.ok()) {
         return Status::InvalidArgument("Invalid marker. Image could not be found.");
       }

@@ -6,6 +6,7 @@
 #include "glance/common/text.h"
 #include "glance/common/time_format.h"
 #include "glance/common/uuid.h"
+#include "glance/image/image.h"
 #include "glance/image/list_query.h"
 
 namespace glance {
@@ -144,6 +145,11 @@ Status ParseTimeFilter(const std::string& column, const std::string& raw, ListQu
   if (!Lookup(kOps, op, &compare)) return UnknownOperator(op);
   query->time_filters.push_back({column, compare, *utc});
   return Status::Ok();
+}
+
+Status OutOfRange(const std::string& key, const std::string& value) {
+  return Status::InvalidArgument("Invalid value for filter " + key + ": " + value +
+                                 " is out of range.");
 }
 
 Status IntegerFilter(const std::string& name, const std::string& value, int64_t* out) {
@@ -293,20 +299,25 @@ Status ParseFilter(const std::string& key, const std::string& value, ListQuery* 
   }
   int64_t n = 0;
   bool b = false;
+  // Sizes and minimums are never negative and the minimums are database
+  // integers: a value no image can have is a client mistake (as in v1).
   if (key == "size_min" || key == "size_max") {
-    if (!ParseInt64(value)) {
+    std::optional<int64_t> bound = ParseInt64(value);
+    if (!bound || *bound < 0) {
       return Status::InvalidArgument("Unable to filter on a range with a non-numeric value.");
     }
-    (key == "size_min" ? query->size_min : query->size_max) = ParseInt64(value);
+    (key == "size_min" ? query->size_min : query->size_max) = bound;
     return Status::Ok();
   }
   if (key == "min_ram" || key == "min_disk") {
     s = IntegerFilter(key, value, &n);
+    if (s.ok() && (n < 0 || n > kMaxDbInt)) s = OutOfRange(key, value);
     if (s.ok()) (key == "min_ram" ? query->min_ram : query->min_disk) = n;
     return s;
   }
   if (key == "size" || key == "virtual_size") {
     s = IntegerFilter(key, value, &n);
+    if (s.ok() && n < 0) s = OutOfRange(key, value);
     if (s.ok()) query->int_equals[key] = n;
     return s;
   }

@@ -213,10 +213,20 @@ BOOST_AUTO_TEST_CASE(visibility_and_member_status) {
   BOOST_TEST(Refusal("member_status=maybe") == "Invalid status: maybe");
 }
 
+BOOST_AUTO_TEST_CASE(sizes_and_minimums_no_image_can_have_are_400) {
+  BOOST_TEST(Refusal("size_max=-3") == "Unable to filter on a range with a non-numeric value.");
+  BOOST_TEST(Refusal("size=-1") == "Invalid value for filter size: -1 is out of range.");
+  BOOST_TEST(Refusal("min_ram=2147483648") ==
+             "Invalid value for filter min_ram: 2147483648 is out of range.");
+  BOOST_TEST(Refusal("min_disk=-1") == "Invalid value for filter min_disk: -1 is out of range.");
+  ListQuery q;
+  BOOST_TEST(Parse("min_ram=2147483647", &q).ok());
+}
+
 BOOST_AUTO_TEST_CASE(exact_filters_and_properties) {
   ListQuery q;
   BOOST_TEST(Parse("checksum=abc&os_hash_value=def&os_hash_algo=sha512&owner=p2&min_ram=512&"
-                   "min_disk=0&size=10&virtual_size=20&size_min=1&size_max=-3&protected=true&"
+                   "min_disk=0&size=10&virtual_size=20&size_min=1&size_max=3&protected=true&"
                    "os_hidden=TRUE&color=red&is_public=true&property-x=y&deleted=true",
                    &q)
                  .ok());
@@ -229,7 +239,7 @@ BOOST_AUTO_TEST_CASE(exact_filters_and_properties) {
   BOOST_TEST(q.int_equals.at("size") == 10);
   BOOST_TEST(q.int_equals.at("virtual_size") == 20);
   BOOST_TEST(q.size_min.value() == 1);
-  BOOST_TEST(q.size_max.value() == -3);
+  BOOST_TEST(q.size_max.value() == 3);
   BOOST_TEST(q.is_protected.value());
   BOOST_TEST(q.os_hidden.value());
   // Any other key is a custom property, v1's names included.

@@ -20,7 +20,8 @@ namespace glance::api {
 // 200 with X-Glance-Preflight: accepted.
 HttpResponse PreflightAccepted();
 // 403 with the refusal headers; `headers` are those of the real answer
-// nginx passes on: Allow (405) and WWW-Authenticate (401).
+// nginx passes on: Allow (405), WWW-Authenticate (401) and Accept-Patch
+// (a PATCH's 415).
 HttpResponse PreflightRefused(int status, const ErrorBody& body, const HeaderList& headers);
 
 std::string Base64Encode(const std::string& bytes);

@@ -45,6 +45,15 @@ Status VisibleMembers(const ApiServices& api, const ApiCall& call, Image* image,
   return Status::Ok();
 }
 
+// What a change of the path's member checks first: a writable context, a
+// valid member id, a live image the caller sees.
+Status OneMemberOf(const ApiServices& api, const ApiCall& call, Image* image) {
+  if (call.context.read_only) return Status::Forbidden("Read-only access");
+  Status s = ValidateMemberId(call.params[1]);
+  if (!s.ok()) return s;
+  return GetLiveImage(api, call, image);
+}
+
 void ReplyMember(ApiCall& call, const ImageMember& member) {
   SetJson(call.response, 200, codec::MemberToJson(member));
 }
@@ -143,11 +152,8 @@ Status ShowMember(const ApiServices& api, ApiCall& call) {
 }
 
 Status UpdateMember(const ApiServices& api, ApiCall& call) {
-  if (call.context.read_only) return Status::Forbidden("Read-only access");
-  Status s = ValidateMemberId(call.params[1]);
-  if (!s.ok()) return s;
   Image image;
-  s = GetLiveImage(api, call, &image);
+  Status s = OneMemberOf(api, call, &image);
   if (!s.ok()) return s;
   if (call.request.preflight) return PreflightJsonBody(call.request);
   json body;
@@ -167,11 +173,8 @@ Status UpdateMember(const ApiServices& api, ApiCall& call) {
 }
 
 Status DeleteMember(const ApiServices& api, ApiCall& call) {
-  if (call.context.read_only) return Status::Forbidden("Read-only access");
-  Status s = ValidateMemberId(call.params[1]);
-  if (!s.ok()) return s;
   Image image;
-  s = GetLiveImage(api, call, &image);
+  Status s = OneMemberOf(api, call, &image);
   if (!s.ok()) return s;
   s = OnlySharedImages(image);
   if (!s.ok()) return s;

@@ -31,11 +31,12 @@ CORE_SRCS := $(wildcard src/common/*.cc src/image/*.cc src/db/*.cc src/registry/
 CORE_OBJS := $(CORE_SRCS:%.cc=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
 CORE_LIB  := $(BUILD)/libglance_core.a
 
-PROGRAMS := glance-api glance-registry glance-manage glance-scrubber
+PROGRAMS := glance-api glance-registry glance-manage glance-scrubber glance-cache-manage
 glance-api_MAIN      := src/tools/api_main.cc
 glance-registry_MAIN := src/tools/registry_main.cc
 glance-manage_MAIN   := src/tools/manage_main.cc
 glance-scrubber_MAIN := src/tools/scrubber_main.cc
+glance-cache-manage_MAIN := src/tools/cache_manage_main.cc
 PROGRAM_BINS := $(PROGRAMS:%=$(BIN)/%)
 
 UNIT_SRCS := $(wildcard test/unit/*.cc)

@@ -14,7 +14,7 @@
 #include "glance/common/router.h"
 #include "glance/image/v2_request.h"
 #include "glance/registry/registry_client.h"
-#include "glance/store/filesystem_store.h"
+#include "glance/store/store_set.h"
 #include "v1_handlers.h"
 #include "v2_handlers.h"
 
@@ -66,6 +66,12 @@ struct V2Route {
   bool takes_body = false;
 };
 
+StoreOptions StoreWithDataLocation(const ApiOptions& options) {
+  StoreOptions store = options.store;
+  store.file_location = options.data_location;
+  return store;
+}
+
 }  // namespace
 
 class ApiController::Impl {
@@ -73,8 +79,7 @@ class ApiController::Impl {
   explicit Impl(ApiOptions options)
       : options_(std::move(options)),
         registry_(options_.registry),
-        store_(std::make_unique<FilesystemStore>(options_.datadir, options_.incoming_dir,
-                                                 options_.data_location)),
+        store_(std::make_unique<StoreSet>(StoreWithDataLocation(options_))),
         sources_(options_.external_sources),
         uploads_(options_, &registry_, store_.get(), &sources_),
         services_{options_, registry_, *store_, sources_, uploads_},

@@ -60,6 +60,7 @@ ApiOptions ApiOptions::FromConfig(const Config& config) {
   o.datadir = config.GetString("glance_store", "filesystem_store_datadir", o.datadir);
   o.incoming_dir = config.GetString("glance_store", "filesystem_store_incoming_dir",
                                     o.datadir + "/_incoming");
+  o.store = StoreOptions::FromConfig(config);
   o.delayed_delete = config.GetBool("DEFAULT", "delayed_delete", o.delayed_delete);
   o.public_endpoint = config.GetString("DEFAULT", "public_endpoint", "");
   o.bind_port = static_cast<int>(config.GetInt("DEFAULT", "bind_port", o.bind_port));

@@ -139,6 +139,10 @@ Status ServeImageData(const ApiServices& v1, ApiCall& call, const Image& image,
   }
   int64_t stored_size = 0;
   Status s = v1.store.Size(image.id, &stored_size);
+  if (!s.ok() && s.code() != Status::Code::kNotFound) {
+    LogError("image " + image.id + ": its store cannot be read: " + s.message());
+    return s;
+  }
   if (!s.ok()) {
     LogError("image " + image.id + " is active but its data is missing from the store");
     return Status::NotFound("Image data for " + image.id + " could not be found in the store.");

@@ -192,6 +192,7 @@ Status RemoveImage(const ApiServices& v1, const ApiCall& call, const Image& imag
   Image deleted;
   s = v1.registry.DeleteImage(call.context, image.id, &deleted);
   if (!s.ok()) return s;
+  v1.store.DropCached(image.id);
   if (!v1.options.delayed_delete || !has_data) {
     Status removed = v1.store.Remove(image.id);
     if (!removed.ok() && removed.code() != Status::Code::kNotFound) {

@@ -133,7 +133,7 @@ Status UploadFlow::Ingest(const RequestContext& context, const std::string& id,
                                    ") did not match. Setting image status to 'killed'.");
   }
   std::string location;
-  s = store_->Adopt(file, id, &location);
+  s = store_->Adopt(file, id, digests, &location);
   if (!s.ok()) {
     Kill(context, id, file);
     return s;

@@ -1,5 +1,7 @@
 #include "glance/store/filesystem_store.h"
 
+#include "digest.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -55,33 +57,8 @@ Status DigestFile(const std::string& path, const EVP_MD* algorithm, std::string*
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus("cannot open upload " + path, errno);
   posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), algorithm, nullptr) != 1) {
-    return Status::Internal("digest initialisation failed");
-  }
-  constexpr size_t kChunk = 1 << 20;
-  std::vector<unsigned char> buffer(kChunk);
-  off_t offset = 0;
-  for (;;) {
-    ssize_t n = pread(fd.get(), buffer.data(), kChunk, offset);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("cannot read upload " + path, errno);
-    }
-    if (n == 0) break;
-    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<size_t>(n));
-    offset += n;
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &length);
-  static const char* kHex = "0123456789abcdef";
-  hex->clear();
-  for (unsigned int i = 0; i < length; ++i) {
-    hex->push_back(kHex[digest[i] >> 4]);
-    hex->push_back(kHex[digest[i] & 15]);
-  }
-  *size = offset;
+  int error = DigestRange(fd.get(), algorithm, 0, -1, hex, size);
+  if (error != 0) return ErrnoStatus("cannot read upload " + path, error);
   return Status::Ok();
 }
 
@@ -188,7 +165,7 @@ Status FilesystemStore::HashAndSync(const std::string& path, ImageDigests* diges
 }
 
 Status FilesystemStore::Adopt(const std::string& upload_path, const std::string& id,
-                              std::string* location) const {
+                              const ImageDigests&, std::string* location) const {
   if (!IsUuidLike(id)) return Status::InvalidArgument("invalid image id");
   if (chmod(upload_path.c_str(), static_cast<mode_t>(file_mode_)) != 0) {
     return ErrnoStatus("cannot set the mode of the upload", errno);

@@ -7,7 +7,7 @@
 #include "glance/api/api_controller.h"
 #include "glance/common/logging.h"
 #include "glance/common/program.h"
-#include "glance/store/filesystem_store.h"
+#include "glance/store/store_set.h"
 #include "glance/store/incoming_writeback.h"
 
 namespace {
@@ -18,7 +18,7 @@ using namespace glance;
 // Throws ConfigError with a message fit for the operator.
 api::ApiOptions LoadOptions(const Config& config) {
   api::ApiOptions options = api::ApiOptions::FromConfig(config);
-  FilesystemStore store(options.datadir, options.incoming_dir);
+  StoreSet store(options.store);
   if (Status s = store.Prepare(); !s.ok()) throw ConfigError("image store: " + s.message());
   return options;
 }

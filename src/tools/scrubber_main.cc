@@ -6,7 +6,7 @@
 #include "glance/common/logging.h"
 #include "glance/common/program.h"
 #include "glance/scrubber/scrubber.h"
-#include "glance/store/filesystem_store.h"
+#include "glance/store/store_set.h"
 
 int main(int argc, char** argv) {
   using namespace glance;
@@ -28,11 +28,13 @@ int main(int argc, char** argv) {
   }
   SetLogComponent("glance.scrubber");
   ScrubberOptions options;
+  StoreOptions store_options;
   try {
     Config config = LoadConfigFiles(args.config_files);
     std::string error;
     if (!SetUpLogging(config, "glance-scrubber", args.debug, &error)) throw ConfigError(error);
     options = ScrubberOptions::FromConfig(config);
+    store_options = StoreOptions::FromConfig(config);
   } catch (const ConfigError& e) {
     std::cerr << "glance-scrubber: " << e.what() << std::endl;
     return 2;
@@ -41,7 +43,7 @@ int main(int argc, char** argv) {
     LogInfo("delayed_delete is off: no new pending_delete images will appear; scrubbing what "
             "is left and the store's leftovers");
   }
-  FilesystemStore store(options.datadir, options.incoming_dir);
+  StoreSet store(std::move(store_options));
   Scrubber scrubber(options, store);
   ScrubReport report;
   Status s = scrubber.Run(std::time(nullptr), &report);

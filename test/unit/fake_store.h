@@ -52,7 +52,8 @@ class FakeStore : public Store {
   Status HashAndSync(const std::string&, ImageDigests*) const override {
     return Status::Unavailable("the fake store hashes nothing");
   }
-  Status Adopt(const std::string&, const std::string&, std::string*) const override {
+  Status Adopt(const std::string&, const std::string&, const ImageDigests&,
+               std::string*) const override {
     return Status::Unavailable("the fake store adopts nothing");
   }
   Status Size(const std::string& id, int64_t* size) const override {

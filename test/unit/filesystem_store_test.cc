@@ -50,7 +50,7 @@ BOOST_AUTO_TEST_CASE(hashes_and_adopts_an_upload) {
   BOOST_TEST(digests.sha512.rfind("9b71d224bd62f378", 0) == 0);
   std::string id = NewUuid();
   std::string location;
-  BOOST_TEST(t.store.Adopt(upload, id, &location).ok());
+  BOOST_TEST(t.store.Adopt(upload, id, ImageDigests{}, &location).ok());
   BOOST_TEST(location == "file://" + t.store.datadir() + "/" + id);
   BOOST_TEST(!fs::exists(upload));
   int64_t size = 0;
@@ -65,9 +65,9 @@ BOOST_AUTO_TEST_CASE(never_replaces_existing_data) {
   TempStore t;
   std::string id = NewUuid();
   std::string location;
-  BOOST_TEST(t.store.Adopt(t.Upload("first"), id, &location).ok());
+  BOOST_TEST(t.store.Adopt(t.Upload("first"), id, ImageDigests{}, &location).ok());
   std::string second = t.Upload("second");
-  Status s = t.store.Adopt(second, id, &location);
+  Status s = t.store.Adopt(second, id, ImageDigests{}, &location);
   BOOST_TEST(s.HttpStatus() == 409);
   std::ifstream in(t.store.datadir() + "/" + id);
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(never_replaces_existing_data) {
 BOOST_AUTO_TEST_CASE(paths_come_only_from_ids_and_the_incoming_dir) {
   TempStore t;
   std::string location;
-  BOOST_TEST(t.store.Adopt(t.Upload("x"), "../../etc/passwd", &location).HttpStatus() == 400);
+  BOOST_TEST(t.store.Adopt(t.Upload("x"), "../../etc/passwd", ImageDigests{}, &location).HttpStatus() == 400);
   BOOST_TEST(!t.store.CheckUpload("/etc/passwd").ok());
   BOOST_TEST(!t.store.CheckUpload(t.store.incoming_dir() + "/../x").ok());
   BOOST_TEST(!t.store.CheckUpload(t.store.incoming_dir() + "/missing").ok());
@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(serves_image_data_through_the_internal_location) {
   const Store& store = t.api();
   std::string id = NewUuid();
   std::string location;
-  BOOST_REQUIRE(store.Adopt(t.Upload("data"), id, &location).ok());
+  BOOST_REQUIRE(store.Adopt(t.Upload("data"), id, ImageDigests{}, &location).ok());
   ServeTarget target;
   target.headers.push_back({"stale", "header"});
   BOOST_TEST(store.Serve(id, &target).ok());
@@ -143,7 +143,7 @@ BOOST_AUTO_TEST_CASE(settles_removes_and_lists_image_data_through_the_interface)
   BOOST_TEST(digests.md5 == "5d41402abc4b2a76b9719d911017c592");
   std::string location;
   BOOST_TEST(!store.Exists(id));
-  BOOST_TEST(store.Adopt(upload, id, &location).ok());
+  BOOST_TEST(store.Adopt(upload, id, ImageDigests{}, &location).ok());
   BOOST_TEST(store.Exists(id));
   BOOST_TEST(store.incoming_dir() == t.store.incoming_dir());
 

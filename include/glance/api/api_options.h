@@ -15,6 +15,7 @@
 #include "glance/common/request_context.h"
 #include "glance/image/list_query.h"
 #include "glance/registry/registry_client.h"
+#include "glance/store/store_set.h"
 
 namespace glance::api {
 
@@ -41,6 +42,7 @@ struct ApiOptions {
   std::vector<std::string> container_formats{"ami", "ari", "aki", "bare", "ovf", "ova", "docker"};
   std::string datadir = "/var/lib/glance/images";
   std::string incoming_dir;                  // default: <datadir>/_incoming
+  StoreOptions store;                        // [glance_store] (the same two dirs, swift, cache)
   bool delayed_delete = false;
   std::string public_endpoint;               // base URL for links; default from Host
   std::string data_location = "/_glance_image_data/";  // nginx internal location

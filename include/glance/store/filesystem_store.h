@@ -50,7 +50,7 @@ class FilesystemStore : public Store {
   Status HashAndSync(const std::string& path, ImageDigests* digests) const override;
   // rename(2) into the data directory without replacing, then fsync of the
   // directory; `location` is the file:// URI.
-  Status Adopt(const std::string& upload_path, const std::string& id,
+  Status Adopt(const std::string& upload_path, const std::string& id, const ImageDigests& digests,
                std::string* location) const override;
   Status Size(const std::string& id, int64_t* size) const override;
   // <serve_location><id>, no extra headers.

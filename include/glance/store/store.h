@@ -127,8 +127,10 @@ class Store {
   // the image already has data, kTooLarge when the store is full,
   // kUnavailable when it cannot be written.  `location` receives the URI
   // the registry records.
+  // `digests` are HashAndSync's of the same upload (a remote store checks
+  // what it received against them).
   virtual Status Adopt(const std::string& upload, const std::string& id,
-                       std::string* location) const = 0;
+                       const ImageDigests& digests, std::string* location) const = 0;
   // Size of the stored data, or kNotFound.
   virtual Status Size(const std::string& id, int64_t* size) const = 0;
   bool Exists(const std::string& id) const;
@@ -140,6 +142,9 @@ class Store {
   // The data the store holds, as image ids (key) it was written for;
   // anything else it may contain is not listed.
   virtual Status ListImages(std::vector<StoredEntry>* images) const = 0;
+  // Forgets the local copies kept beside the data (nginx's image cache)
+  // of an image that is going; the data itself stays for Remove.
+  virtual void DropCached(const std::string& /*id*/) const {}
 };
 
 }  // namespace glance

@@ -141,9 +141,18 @@ Status FilesystemStore::CheckUpload(const std::string& path) const {
 }
 
 Status FilesystemStore::HashAndSync(const std::string& path, ImageDigests* digests) const {
+  return Hash(path, true, digests);
+}
+
+Status FilesystemStore::HashWithoutSync(const std::string& path, ImageDigests* digests) const {
+  return Hash(path, false, digests);
+}
+
+Status FilesystemStore::Hash(const std::string& path, bool sync, ImageDigests* digests) const {
   // MD5 and SHA-512 each run near 600 MB/s on one core and the flush is disk
   // bound: run all three at once, so the upload costs the slowest of them.
-  auto flush = std::async(std::launch::async, [&path]() -> Status {
+  auto flush = std::async(std::launch::async, [&path, sync]() -> Status {
+    if (!sync) return Status::Ok();
     Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0 || fdatasync(fd.get()) != 0) return ErrnoStatus("cannot sync upload", errno);
     return Status::Ok();

@@ -48,6 +48,9 @@ class FilesystemStore : public Store {
 
   // MD5, SHA-512 and the flush (fdatasync) run on three threads at once.
   Status HashAndSync(const std::string& path, ImageDigests* digests) const override;
+  // The same digests for an upload that goes elsewhere (Swift): its local
+  // file is temporary, so flushing it would only cost disk time.
+  Status HashWithoutSync(const std::string& path, ImageDigests* digests) const;
   // rename(2) into the data directory without replacing, then fsync of the
   // directory; `location` is the file:// URI.
   Status Adopt(const std::string& upload_path, const std::string& id, const ImageDigests& digests,
@@ -62,6 +65,7 @@ class FilesystemStore : public Store {
 
  private:
   std::string PathOf(const std::string& id) const;
+  Status Hash(const std::string& path, bool sync, ImageDigests* digests) const;
 
   std::string datadir_;
   std::string incoming_dir_;

@@ -63,8 +63,9 @@ class StoreSet : public Store {
     return file_.NewCopyFile(id, fd, upload);
   }
   std::vector<std::string> ClaimOrphanCopies() const override { return file_.ClaimOrphanCopies(); }
+  // As the default store, which receives the upload, wants it.
   Status HashAndSync(const std::string& upload, ImageDigests* digests) const override {
-    return file_.HashAndSync(upload, digests);
+    return default_->HashAndSync(upload, digests);
   }
 
   Status Adopt(const std::string& upload, const std::string& id, const ImageDigests& digests,

@@ -66,8 +66,9 @@ class SwiftStore : public Store {
     return local_.NewCopyFile(id, fd, upload);
   }
   std::vector<std::string> ClaimOrphanCopies() const override { return local_.ClaimOrphanCopies(); }
+  // Swift keeps the data: the local file is not flushed.
   Status HashAndSync(const std::string& upload, ImageDigests* digests) const override {
-    return local_.HashAndSync(upload, digests);
+    return local_.HashWithoutSync(upload, digests);
   }
 
   // Sends the upload to Swift (see above) and removes the local file once

@@ -1,6 +1,7 @@
 #include "glance/store/filesystem_store.h"
 
 #include "digest.h"
+#include "unique_fd.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,20 +24,6 @@
 namespace glance {
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Status ErrnoStatus(const std::string& what, int error) {
   std::string message = what + ": " + std::strerror(error);

@@ -38,7 +38,8 @@ StoreOptions StoreOptions::FromConfig(const Config& config) {
 }
 
 StoreSet::StoreSet(StoreOptions options)
-    : options_(std::move(options)),
+    : LocalIncoming(file_),
+      options_(std::move(options)),
       file_(options_.datadir, options_.incoming_dir, options_.file_location) {
   if (!options_.image_cache_dir.empty()) cache_.emplace(options_.image_cache_dir);
   if (options_.swift) {

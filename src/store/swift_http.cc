@@ -11,24 +11,11 @@
 #include <memory>
 
 #include "glance/common/text.h"
+#include "unique_fd.h"
 
 namespace glance::swift {
 
 namespace {
-
-class Socket {
- public:
-  explicit Socket(int fd) : fd_(fd) {}
-  ~Socket() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 int Connect(const HttpUrl& server, int timeout_seconds, std::string* error) {
   addrinfo hints{};
@@ -182,7 +169,7 @@ Reply Send(const HttpUrl& server, const std::string& method, const std::string& 
 Reply PutFileRange(const HttpUrl& server, const std::string& path, const httplib::Headers& headers,
                    int fd, off_t offset, int64_t length, int timeout_seconds) {
   Reply reply;
-  Socket socket(Connect(server, timeout_seconds, &reply.error));
+  Fd socket(Connect(server, timeout_seconds, &reply.error));
   if (socket.get() < 0) return reply;
   std::string head = "PUT " + path + " HTTP/1.1\r\nHost: " + server.host + ":" +
                      std::to_string(server.port) + "\r\nContent-Length: " + std::to_string(length) +

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "digest.h"
+#include "unique_fd.h"
 #include "glance/common/logging.h"
 #include "glance/common/time_format.h"
 #include "glance/common/uuid.h"
@@ -24,20 +25,6 @@ using swift::Reply;
 using swift::Session;
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string Unquoted(std::string etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') etag = etag.substr(1, etag.size() - 2);
@@ -66,8 +53,8 @@ Status Outage(const std::string& what, const Status& cause) {
 
 SwiftStore::SwiftStore(SwiftStoreOptions options, const FilesystemStore& local,
                        std::string serve_location, std::string cache_zone)
-    : options_(std::move(options)),
-      local_(local),
+    : LocalIncoming(local),
+      options_(std::move(options)),
       serve_location_(std::move(serve_location)),
       cache_zone_(std::move(cache_zone)),
       account_(std::make_unique<swift::SwiftAccount>(options_)) {}

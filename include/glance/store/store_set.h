@@ -20,6 +20,7 @@
 #include "glance/common/config.h"
 #include "glance/store/filesystem_store.h"
 #include "glance/store/image_cache.h"
+#include "glance/store/local_incoming.h"
 #include "glance/store/store.h"
 #include "glance/store/swift_options.h"
 #include "glance/store/swift_store.h"
@@ -40,7 +41,7 @@ struct StoreOptions {
   static StoreOptions FromConfig(const Config& config);
 };
 
-class StoreSet : public Store {
+class StoreSet : public LocalIncoming {
  public:
   explicit StoreSet(StoreOptions options);
   ~StoreSet() override;
@@ -51,18 +52,6 @@ class StoreSet : public Store {
   const ImageCache* cache() const { return cache_ ? &*cache_ : nullptr; }
 
   Status Prepare() const override { return file_.Prepare(); }
-  const std::string& incoming_dir() const override { return file_.incoming_dir(); }
-  Status CheckUpload(const std::string& upload) const override { return file_.CheckUpload(upload); }
-  UploadHold HoldUpload(const std::string& upload) const override { return file_.HoldUpload(upload); }
-  bool InUse(const std::string& upload) const override { return file_.InUse(upload); }
-  Status Discard(const std::string& upload) const override { return file_.Discard(upload); }
-  Status ListUploads(std::vector<StoredEntry>* uploads) const override {
-    return file_.ListUploads(uploads);
-  }
-  Status NewCopyFile(const std::string& id, int* fd, std::string* upload) const override {
-    return file_.NewCopyFile(id, fd, upload);
-  }
-  std::vector<std::string> ClaimOrphanCopies() const override { return file_.ClaimOrphanCopies(); }
   // As the default store, which receives the upload, wants it.
   Status HashAndSync(const std::string& upload, ImageDigests* digests) const override {
     return default_->HashAndSync(upload, digests);

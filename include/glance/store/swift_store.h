@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "glance/store/filesystem_store.h"
-#include "glance/store/store.h"
+#include "glance/store/local_incoming.h"
 #include "glance/store/swift_options.h"
 
 namespace glance {
@@ -38,7 +38,7 @@ struct Reply;
 struct Session;
 }  // namespace swift
 
-class SwiftStore : public Store {
+class SwiftStore : public LocalIncoming {
  public:
   static constexpr char kDefaultServeLocation[] = "/_glance_swift_data/";
 
@@ -54,18 +54,6 @@ class SwiftStore : public Store {
   // and filesystem images must still be served then.
   Status Prepare() const override { return local_.Prepare(); }
 
-  const std::string& incoming_dir() const override { return local_.incoming_dir(); }
-  Status CheckUpload(const std::string& upload) const override { return local_.CheckUpload(upload); }
-  UploadHold HoldUpload(const std::string& upload) const override { return local_.HoldUpload(upload); }
-  bool InUse(const std::string& upload) const override { return local_.InUse(upload); }
-  Status Discard(const std::string& upload) const override { return local_.Discard(upload); }
-  Status ListUploads(std::vector<StoredEntry>* uploads) const override {
-    return local_.ListUploads(uploads);
-  }
-  Status NewCopyFile(const std::string& id, int* fd, std::string* upload) const override {
-    return local_.NewCopyFile(id, fd, upload);
-  }
-  std::vector<std::string> ClaimOrphanCopies() const override { return local_.ClaimOrphanCopies(); }
   // Swift keeps the data: the local file is not flushed.
   Status HashAndSync(const std::string& upload, ImageDigests* digests) const override {
     return local_.HashWithoutSync(upload, digests);
@@ -101,7 +89,6 @@ class SwiftStore : public Store {
   Status RemoveSegments(const std::string& id, bool* removed_any) const;
 
   SwiftStoreOptions options_;
-  const FilesystemStore& local_;
   std::string serve_location_;
   std::string cache_zone_;
   std::unique_ptr<swift::SwiftAccount> account_;

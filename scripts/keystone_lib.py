@@ -32,6 +32,9 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from proc_lib import alive, child_env, cmdline, group_members  # noqa: E402
+
 FIRST_PORT = 20000  # below Linux's ephemeral range (32768-60999), as
 LAST_PORT = 32767   # test/support/free_port.h
 READY_TIMEOUT = 240  # seconds for the server's first answer (a busy box)
@@ -197,39 +200,6 @@ class Dir:
 
 # --- processes --------------------------------------------------------------
 
-def proc_state(pid):
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            stat = f.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    fields = stat[stat.rindex(')') + 2:].split()
-    return fields  # [state, ppid, pgrp, ...]
-
-
-def alive(pid):
-    st = proc_state(pid)
-    return st is not None and st[0] not in ('Z', 'X')
-
-
-def cmdline(pid):
-    try:
-        with open(f'/proc/{pid}/cmdline', 'rb') as f:
-            return f.read().replace(b'\0', b' ').decode(errors='replace')
-    except OSError:
-        return ''
-
-
-def group_members(pgid):
-    out = []
-    for name in os.listdir('/proc'):
-        if name.isdigit():
-            st = proc_state(int(name))
-            if st and st[2] == str(pgid) and st[0] not in ('Z', 'X'):
-                out.append(int(name))
-    return out
-
-
 def listening_inodes(port):
     """Inodes of the TCP sockets listening on 127.0.0.1:port (or any)."""
     inodes = set()
@@ -261,17 +231,6 @@ def holds_socket(pid, inodes):
     except OSError:
         pass
     return False
-
-
-def child_env():
-    """The environment for keystone-manage and uwsgi: Debian's python only."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith('PYTHON') and k not in ('VIRTUAL_ENV',
-                                                       'CONDA_PREFIX')}
-    env['PATH'] = '/usr/sbin:/usr/bin:/sbin:/bin'
-    env['PYTHONNOUSERSITE'] = '1'
-    env['LC_ALL'] = 'C.UTF-8'
-    return env
 
 
 def stop_group(pid):

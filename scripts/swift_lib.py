@@ -43,6 +43,9 @@ import sys
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from proc_lib import alive, all_pids, child_env, cmdline, group_members  # noqa: E402
+
 FIRST_PORT = 20000  # below Linux's ephemeral range, as scripts/keystone
 LAST_PORT = 32767
 AVOID_PORTS = {9292, 9191, 5000, 25432, 27432}
@@ -213,46 +216,11 @@ class Dir:
 
 # --- processes ----------------------------------------------------------------
 
-def proc_stat(pid):
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            stat = f.read()
-    except OSError:
-        return None
-    return stat[stat.rindex(')') + 2:].split()  # [state, ppid, pgrp, ...]
-
-
-def alive(pid):
-    st = proc_stat(pid)
-    return st is not None and st[0] not in ('Z', 'X')
-
-
-def cmdline(pid):
-    try:
-        with open(f'/proc/{pid}/cmdline', 'rb') as f:
-            return f.read().replace(b'\0', b' ').decode(errors='replace')
-    except OSError:
-        return ''
-
-
 def exe(pid):
     try:
         return os.readlink(f'/proc/{pid}/exe')
     except OSError:
         return ''
-
-
-def all_pids():
-    return [int(n) for n in os.listdir('/proc') if n.isdigit()]
-
-
-def group_members(pgid):
-    out = []
-    for pid in all_pids():
-        st = proc_stat(pid)
-        if st and st[2] == str(pgid) and st[0] not in ('Z', 'X'):
-            out.append(pid)
-    return out
 
 
 def reap(pid):
@@ -271,17 +239,6 @@ def wait_gone(pids, timeout):
         if not left or time.monotonic() >= deadline:
             return left
         time.sleep(0.05)
-
-
-def child_env():
-    """The environment for Debian's python and memcached."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith('PYTHON') and k not in ('VIRTUAL_ENV',
-                                                       'CONDA_PREFIX')}
-    env['PATH'] = '/usr/sbin:/usr/bin:/sbin:/bin'
-    env['PYTHONNOUSERSITE'] = '1'
-    env['LC_ALL'] = 'C.UTF-8'
-    return env
 
 
 def port_free(port):

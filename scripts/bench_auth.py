@@ -3,7 +3,6 @@ trusted-auth and under keystone with a cached token, in the same run on the
 same stack (restarted in each mode), and the latency of a request whose
 token the api has not seen yet beside Keystone's own validation latency.
 """
-import json
 import os
 import statistics
 import subprocess

@@ -33,7 +33,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proc_lib import alive, child_env, cmdline, group_members  # noqa: E402
+from proc_lib import alive, child_env, cmdline, group_members, service_dir  # noqa: E402
 
 FIRST_PORT = 20000  # below Linux's ephemeral range (32768-60999), as
 LAST_PORT = 32767   # test/support/free_port.h
@@ -117,16 +117,7 @@ def trace(msg):
 
 class Dir:
     def __init__(self, path, create=False):
-        path = os.path.abspath(path)
-        if not re.fullmatch(r'[A-Za-z0-9_./+,:@%=-]+', path):
-            # It goes into keystone.conf, a sqlite URL and KEY=value lines.
-            raise Error(f'{path}: only letters, digits and _./+,:@%=- '
-                        'please')
-        if create:
-            os.makedirs(path, exist_ok=True)
-        elif not os.path.isdir(path):
-            raise Error(f'{path}: no such directory')
-        self.path = os.path.realpath(path)
+        self.path = service_dir(path, create, r'A-Za-z0-9_./+,:@%=-', Error)
         self.conf = self.file('keystone.conf')
         self.env_file = self.file('keystone.env')
         self.pid_file = self.file('keystone.pid')

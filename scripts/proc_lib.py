@@ -2,6 +2,7 @@
 swift_lib.py): /proc reads, process groups, and the environment Debian's
 python3 programs are started with (pyenv's python3 is first on PATH here)."""
 import os
+import re
 
 
 def proc_stat(pid):
@@ -49,3 +50,17 @@ def child_env():
     env['PYTHONNOUSERSITE'] = '1'
     env['LC_ALL'] = 'C.UTF-8'
     return env
+
+
+def service_dir(path, create, allowed, error):
+    """The real path of a service's directory, checked to hold only the
+    characters in `allowed` (a regex character class body: it goes into
+    config files and KEY=value lines); `error` is the exception type."""
+    path = os.path.abspath(path)
+    if not re.fullmatch(f'[{allowed}]+', path):
+        raise error(f'{path}: only letters, digits and {allowed[9:]} please')
+    if create:
+        os.makedirs(path, exist_ok=True)
+    elif not os.path.isdir(path):
+        raise error(f'{path}: no such directory')
+    return os.path.realpath(path)

@@ -34,7 +34,6 @@ from http.client import HTTPConnection
 import json
 import os
 import random
-import re
 import secrets
 import signal
 import socket
@@ -44,7 +43,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from proc_lib import alive, all_pids, child_env, cmdline, group_members  # noqa: E402
+from proc_lib import alive, all_pids, child_env, cmdline, group_members, service_dir  # noqa: E402
 
 FIRST_PORT = 20000  # below Linux's ephemeral range, as scripts/keystone
 LAST_PORT = 32767
@@ -134,15 +133,7 @@ def write_kv(path, values, order=()):
 
 class Dir:
     def __init__(self, path, create=False):
-        path = os.path.abspath(path)
-        if not re.fullmatch(r'[A-Za-z0-9_./+,:@=-]+', path):
-            # It goes into paste-deploy confs and KEY=value lines.
-            raise Error(f'{path}: only letters, digits and _./+,:@=- please')
-        if create:
-            os.makedirs(path, exist_ok=True)
-        elif not os.path.isdir(path):
-            raise Error(f'{path}: no such directory')
-        self.path = os.path.realpath(path)
+        self.path = service_dir(path, create, r'A-Za-z0-9_./+,:@=-', Error)
         self.etc = self.file('etc')
         self.srv = self.file('srv')
         self.logs = self.file('log')

@@ -72,6 +72,7 @@ Status PreflightUpload(const ApiServices& v1, const ApiCall& call, const ImageCh
   std::optional<int64_t> declared = DeclaredSize(call.request, changes);
   // Free space first: it needs no registry round trip.
   Status s = CheckFreeSpace(v1.store.incoming_dir(), declared);
+  if (s.ok()) s = v1.store.CheckWritable();
   if (!s.ok() || v1.options.user_storage_quota <= 0) return s;
   int64_t used = 0;
   s = v1.registry.StorageUsage(call.context, &used);

@@ -224,6 +224,26 @@ Status SwiftStore::Adopt(const std::string& upload, const std::string& id,
   return Status::Ok();
 }
 
+Status SwiftStore::CheckWritable() const {
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(writable_mutex_);
+    if (now - writable_checked_ < std::chrono::seconds(1)) return writable_;
+  }
+  Reply reply = Request("HEAD", "/" + options_.container, "", "", {});
+  Status s;
+  if (reply.status == 404 && !options_.create_container_on_put) {
+    s = Outage("accepting uploads", Status::NotFound("container " + options_.container +
+                                                     " does not exist and may not be created"));
+  } else if (reply.status / 100 != 2 && reply.status != 404) {
+    s = Outage("accepting uploads", reply);
+  }
+  std::lock_guard<std::mutex> lock(writable_mutex_);
+  writable_checked_ = now;
+  writable_ = s;
+  return s;
+}
+
 Status SwiftStore::Size(const std::string& id, int64_t* size) const {
   if (!IsUuidLike(id)) return Status::NotFound("no such image data");
   Reply reply = Request("HEAD", "/" + options_.container + "/" + id, "", "", {});

@@ -142,6 +142,9 @@ class Store {
   // The data the store holds, as image ids (key) it was written for;
   // anything else it may contain is not listed.
   virtual Status ListImages(std::vector<StoredEntry>* images) const = 0;
+  // Whether an upload could be stored now (a remote store that is down
+  // refuses it before its body is received); Ok for a local store.
+  virtual Status CheckWritable() const { return Status::Ok(); }
   // Forgets the local copies kept beside the data (nginx's image cache)
   // of an image that is going; the data itself stays for Remove.
   virtual void DropCached(const std::string& /*id*/) const {}

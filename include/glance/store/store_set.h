@@ -61,6 +61,7 @@ class StoreSet : public LocalIncoming {
                std::string* location) const override {
     return default_->Adopt(upload, id, digests, location);
   }
+  Status CheckWritable() const override { return default_->CheckWritable(); }
   Status Size(const std::string& id, int64_t* size) const override;
   Status Serve(const std::string& id, ServeTarget* target) const override;
   // From every store that has data of `id`; kNotFound when none has.

@@ -22,7 +22,9 @@
 #ifndef GLANCE_STORE_SWIFT_STORE_H_
 #define GLANCE_STORE_SWIFT_STORE_H_
 
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,9 @@ class SwiftStore : public LocalIncoming {
   // Swift has confirmed it.
   Status Adopt(const std::string& upload, const std::string& id, const ImageDigests& digests,
                std::string* location) const override;
+  // HEAD of the container, answered again from memory for a second (the
+  // pre-flight of every upload asks).
+  Status CheckWritable() const override;
   // HEAD of the object.
   Status Size(const std::string& id, int64_t* size) const override;
   Status Serve(const std::string& id, ServeTarget* target) const override;
@@ -92,6 +97,9 @@ class SwiftStore : public LocalIncoming {
   std::string serve_location_;
   std::string cache_zone_;
   std::unique_ptr<swift::SwiftAccount> account_;
+  mutable std::mutex writable_mutex_;
+  mutable std::chrono::steady_clock::time_point writable_checked_;
+  mutable Status writable_;
 };
 
 }  // namespace glance

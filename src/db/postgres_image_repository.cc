@@ -179,7 +179,7 @@ Status PostgresImageRepository::Create(const RequestContext& context, const Imag
                                        Image* image) {
   if (context.read_only) return ReadOnly();
   std::string id = changes.id.value_or(NewUuid());
-  return pool_->Run([&](DbSession& s) {
+  return pool_->RunWrite([&](DbSession& s) {
     ImageChanges values_given = changes;
     if (!values_given.status) values_given.status = "active";
     std::vector<std::string> columns{"id", "created_at", "updated_at"};
@@ -312,7 +312,7 @@ Status PostgresImageRepository::KillStaleUploads(const RequestContext& context,
                                                  int64_t stale_seconds,
                                                  std::vector<std::string>* ids) {
   if (!context.is_admin) return Status::Forbidden("Only an admin may recover uploads.");
-  return pool_->Run([&](DbSession& s) {
+  return pool_->RunWrite([&](DbSession& s) {
     *ids = db::KillStaleUploads(s, stale_seconds);
     return Status::Ok();
   });

@@ -5,6 +5,8 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
+#include <poll.h>
+
 #include <cstdlib>
 #include <utility>
 #include <vector>
@@ -17,12 +19,12 @@ namespace glance {
 namespace {
 
 // Gives the leased session back to the pool however `work` ends.
-class Lease {
+class LeaseGuard {
  public:
-  Lease(soci::connection_pool& pool, size_t position) : pool_(pool), position_(position) {}
-  ~Lease() { pool_.give_back(position_); }
-  Lease(const Lease&) = delete;
-  Lease& operator=(const Lease&) = delete;
+  LeaseGuard(soci::connection_pool& pool, size_t position) : pool_(pool), position_(position) {}
+  ~LeaseGuard() { pool_.give_back(position_); }
+  LeaseGuard(const LeaseGuard&) = delete;
+  LeaseGuard& operator=(const LeaseGuard&) = delete;
 
  private:
   soci::connection_pool& pool_;
@@ -32,6 +34,18 @@ class Lease {
 bool ConnectionLost(soci::session& session) {
   auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
   return backend == nullptr || backend->conn_ == nullptr || PQstatus(backend->conn_) != CONNECTION_OK;
+}
+
+// An idle connection has nothing to read: if its socket is readable, the
+// server closed it (restart, crash, failover) or sent a notice; libpq then
+// tells which.  Catches the common case before a statement is lost on it.
+bool IdleConnectionBroken(soci::session& session) {
+  auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
+  if (backend == nullptr || backend->conn_ == nullptr) return true;
+  pollfd socket{PQsocket(backend->conn_), POLLIN, 0};
+  if (socket.fd < 0) return true;
+  if (poll(&socket, 1, 0) <= 0) return false;
+  return PQconsumeInput(backend->conn_) == 0 || PQstatus(backend->conn_) != CONNECTION_OK;
 }
 
 }  // namespace
@@ -51,7 +65,10 @@ SessionPool::SessionPool(std::string libpq_connection, int size, int lease_timeo
 SessionPool::~SessionPool() = default;
 
 Status SessionPool::EnsureConnected(soci::session& session, StatementCache& statements) {
-  if (session.get_backend() != nullptr && !ConnectionLost(session)) return Status::Ok();
+  if (session.get_backend() != nullptr && !ConnectionLost(session) &&
+      !IdleConnectionBroken(session)) {
+    return Status::Ok();
+  }
   try {
     statements.Clear();  // prepared statements die with their connection
     session.close();
@@ -65,12 +82,12 @@ Status SessionPool::EnsureConnected(soci::session& session, StatementCache& stat
   }
 }
 
-Status SessionPool::Run(const std::function<Status(DbSession&)>& work) {
+Status SessionPool::Lease(const std::function<Status(DbSession&)>& work, bool retry_when_lost) {
   size_t position = 0;
   if (!pool_->try_lease(position, lease_timeout_ms_)) {
     return Status::Unavailable("All database connections are busy; try again later.");
   }
-  Lease lease(*pool_, position);
+  LeaseGuard lease(*pool_, position);
   soci::session& session = pool_->at(position);
   DbSession db{session, *caches_[position]};
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -81,9 +98,13 @@ Status SessionPool::Run(const std::function<Status(DbSession&)>& work) {
     } catch (const std::exception& e) {
       if (ConnectionLost(session)) {
         // The server went away under this session (restart, failover):
-        // reconnect and try once more before giving up.
+        // a read reconnects and tries once more; a write may have been
+        // committed, so it is not repeated.
         LogWarning(std::string("database connection lost: ") + e.what());
-        continue;
+        if (retry_when_lost) continue;
+        return Status::Unavailable(
+            "The image database connection was lost during the change; it may or may not "
+            "have been applied: check, then try again.");
       }
       LogError(std::string("database error: ") + e.what());
       return Status::Internal("Database error.");

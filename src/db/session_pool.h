@@ -37,14 +37,20 @@ class SessionPool {
   SessionPool(const SessionPool&) = delete;
   SessionPool& operator=(const SessionPool&) = delete;
 
-  // Runs `work` with a connected session.  SOCI exceptions become Status:
-  // a lost connection is reconnected and `work` retried once; a database
-  // that stays unreachable gives kUnavailable; other database errors give
-  // kInternal (logged).  `work` must roll back its own transaction on error
-  // (soci::transaction does so in its destructor).
-  Status Run(const std::function<Status(DbSession&)>& work);
+  // Runs `work`, which only reads, with a connected session.  SOCI
+  // exceptions become Status: a lost connection is reconnected and `work`
+  // retried once; a database that stays unreachable gives kUnavailable;
+  // other database errors give kInternal (logged).  `work` must roll back
+  // its own transaction on error (soci::transaction does so in its
+  // destructor).
+  Status Run(const std::function<Status(DbSession&)>& work) { return Lease(work, true); }
+  // The same for `work` that writes: a connection lost while it ran gives
+  // kUnavailable and no second attempt, since its commit may have happened
+  // (after a failover the client retries, knowing it may have to check).
+  Status RunWrite(const std::function<Status(DbSession&)>& work) { return Lease(work, false); }
 
  private:
+  Status Lease(const std::function<Status(DbSession&)>& work, bool retry_when_lost);
   Status EnsureConnected(soci::session& session, StatementCache& statements);
 
   std::string connection_;

@@ -139,7 +139,7 @@ Status WriteLocked(SessionPool& pool, const RequestContext& context, const std::
                    const RowLock& lock, const LockedWork& work, const LockedWork& then) {
   if (context.read_only) return ReadOnly();
   if (!IsUuidLike(id)) return NotFound(id);
-  return pool.Run([&](DbSession& s) {
+  return pool.RunWrite([&](DbSession& s) {
     Image locked;
     {
       soci::transaction tx(s.sql);

@@ -14,14 +14,14 @@ BOOST_AUTO_TEST_CASE(delete_removes_the_data_and_get_answers_404) {
   std::string data = RandomBytes(50000, 31);
   ImageRef image = CreateImage(api, "e2e-delete", data);
   BOOST_TEST_REQUIRE(image.reply.status == 201, image.reply.Describe());
-  BOOST_TEST_REQUIRE(PathExists(stack.StorePath(image.id)));
+  BOOST_TEST_REQUIRE(HasStoredData(stack, image.id));
   Reply deleted = api.Delete("/v1/images/" + image.id);
   BOOST_TEST(deleted.status == 200, deleted.Describe());
   BOOST_TEST(deleted.body.empty(), deleted.body);
   BOOST_TEST(deleted.Has("x-openstack-request-id"));
   Reply get = api.Get("/v1/images/" + image.id);
   BOOST_TEST(get.status == 404, get.Describe());
-  BOOST_TEST(!PathExists(stack.StorePath(image.id)), "store file still there after DELETE");
+  BOOST_TEST(!HasStoredData(stack, image.id), "the store still holds the data after DELETE");
   // noauth is admin: HEAD still shows the deleted record (spec §12).
   Reply head = api.Head("/v1/images/" + image.id);
   BOOST_TEST(head.status == 200, head.Describe());
@@ -59,13 +59,13 @@ BOOST_AUTO_TEST_CASE(protected_image_cannot_be_deleted) {
   Reply get = api.Get("/v1/images/" + image.id);
   BOOST_TEST(get.status == 200, get.Describe());
   BOOST_TEST((get.body == data));
-  BOOST_TEST(PathExists(stack.StorePath(image.id)));
+  BOOST_TEST(HasStoredData(stack, image.id));
   // Unprotect, then delete.
   Reply put = api.Put("/v1/images/" + image.id, {{"x-image-meta-protected", "False"}}, "", "");
   BOOST_TEST_REQUIRE(put.status == 200, put.Describe());
   Reply deleted = api.Delete("/v1/images/" + image.id);
   BOOST_TEST(deleted.status == 200, deleted.Describe());
-  BOOST_TEST(!PathExists(stack.StorePath(image.id)));
+  BOOST_TEST(!HasStoredData(stack, image.id));
 }
 
 BOOST_AUTO_TEST_CASE(queued_and_killed_images_can_be_deleted) {

@@ -165,7 +165,7 @@ BOOST_AUTO_TEST_CASE(active_image_whose_store_file_vanished_is_404) {
   Api api = stack.api();
   ImageRef image = CreateImage(api, "e2e-vanished", "some bytes");
   BOOST_TEST_REQUIRE(image.reply.status == 201, image.reply.Describe());
-  BOOST_TEST_REQUIRE(std::filesystem::remove(stack.StorePath(image.id)));
+  BOOST_TEST_REQUIRE(RemoveStoredData(stack, image.id));
   Reply get = api.Get("/v1/images/" + image.id);
   BOOST_TEST(get.status == 404, get.Describe());
   BOOST_TEST(get.Has("x-openstack-request-id"), get.Describe());

@@ -38,6 +38,11 @@ void InstallSignalHandlers();
 class Stack {
  public:
   // `extra_env` adds scripts/stack settings (e.g. GLANCE_ALLOW_ANONYMOUS).
+  // Under GLANCE_E2E_STORE=swift (SwiftMode()) a stack without STORE gets
+  // STORE=swift.  A stack with STORE=swift and no SWIFT_DIR uses the
+  // run's Swift (TheSwift()); each such stack keeps its images in a
+  // container of its own (GLANCE_SWIFT_CONTAINER "e2e-<name>" unless
+  // given), so one stack's scrubber never sees another's objects.
   Stack(std::string name, std::string auth, std::map<std::string, std::string> extra_env = {});
 
   // Creates the database and runs `scripts/stack start`; throws on failure.
@@ -48,6 +53,10 @@ class Stack {
   void DropDatabase();
   // Runs `scripts/stack start` again (restarts missing daemons).
   int Restart(std::string* log_tail = nullptr);
+  // Stop(), then `scripts/stack start` on the same directory and database
+  // with `changes` over the settings (e.g. another STORE); false with the
+  // script's log in *error when it does not come up.
+  bool Reconfigure(const std::map<std::string, std::string>& changes, std::string* error);
 
   const std::string& name() const { return name_; }
   const std::string& var_dir() const { return var_dir_; }
@@ -59,6 +68,18 @@ class Stack {
   std::string IncomingDir() const { return StoreDir() + "/_incoming"; }
   std::string StorePath(const std::string& id) const { return StoreDir() + "/" + id; }
   std::string PidFile(const std::string& daemon) const { return var_dir_ + "/run/" + daemon + ".pid"; }
+  std::string EtcDir() const { return var_dir_ + "/etc"; }
+  // STORE=swift: new image data goes to Swift.
+  bool UsesSwift() const { return Setting("STORE") == "swift"; }
+  // The Swift container of the images and the directory of the Swift
+  // (scripts/swift) the stack uses; "" when it uses none.
+  std::string SwiftContainer() const { return UsesSwift() ? Setting("GLANCE_SWIFT_CONTAINER") : ""; }
+  std::string SwiftSegmentContainer() const { return SwiftContainer() + "_segments"; }
+  std::string SwiftDir() const { return UsesSwift() ? Setting("SWIFT_DIR") : ""; }
+  // nginx's image cache directory (image_cache_dir), with STORE=swift.
+  std::string CacheDir() const { return var_dir_ + "/cache/images"; }
+  // The location URIs the registry recorded for an image (image_locations).
+  std::vector<std::string> Locations(const std::string& id) const;
   std::string LogDir() const { return var_dir_ + "/log"; }
   int api_port() const { return api_port_; }
   int registry_port() const { return registry_port_; }
@@ -82,6 +103,11 @@ class Stack {
   const std::string& start_error() const { return start_error_; }
 
  private:
+  std::string Setting(const std::string& name) const {
+    auto it = extra_env_.find(name);
+    return it == extra_env_.end() ? "" : it->second;
+  }
+
   std::map<std::string, std::string> extra_env_;
   std::string name_, auth_, var_dir_, db_name_, db_url_, script_log_;
   int api_port_ = 0, registry_port_ = 0;
@@ -117,8 +143,20 @@ ImageRef ReserveImage(const Api& api, const std::string& name, const Headers& ex
 std::vector<std::string> WaitIncomingEmpty(const Stack& stack,
                                            std::chrono::milliseconds limit = std::chrono::seconds(3));
 
-// Lists store entries (not the _incoming dir) whose names are image ids.
+// Lists store entries (not the _incoming dir) whose names are image ids:
+// files of the store directory, or with STORE=swift the objects of the
+// stack's container and the image ids of its segments.
 std::set<std::string> StoreEntries(const Stack& stack);
+
+// The size of the data of `id` in the stack's store (the file, or the
+// Swift object), -1 when there is none.
+int64_t StoredSize(const Stack& stack, const std::string& id);
+// Whether the store holds anything of `id` (with Swift: the object or any
+// segment).
+bool HasStoredData(const Stack& stack, const std::string& id);
+// Removes the data of `id` behind the API's back (the file, or the Swift
+// object with its segments); false when there was none.
+bool RemoveStoredData(const Stack& stack, const std::string& id);
 
 // Status of an image from HEAD (x-image-meta-status), "" when HEAD fails.
 std::string HeadStatus(const Api& api, const std::string& id);

@@ -293,7 +293,7 @@ BOOST_FIXTURE_TEST_CASE(copy_from_becomes_active_with_the_sources_md5, Origin) {
   Reply head = api.Head("/v1/images/" + id);
   BOOST_TEST(head.Header("x-image-meta-checksum") == Md5Hex(data));
   BOOST_TEST(head.Header("x-image-meta-size") == std::to_string(data.size()));
-  BOOST_TEST(FileSize(stack.StorePath(id)) == static_cast<int64_t>(data.size()));
+  BOOST_TEST(StoredSize(stack, id) == static_cast<int64_t>(data.size()));
   BOOST_TEST(api.GetDigest("/v1/images/" + id).md5 == Md5Hex(data));
   BOOST_TEST(WaitIncomingEmpty(stack).empty());
   ExpectLocationHidden(api, id, t.tag);

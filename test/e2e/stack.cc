@@ -22,6 +22,7 @@
 
 #include "e2e.h"
 #include "keystone.h"
+#include "swift.h"
 
 namespace e2e {
 
@@ -75,7 +76,12 @@ void DropStaleDatabases() {
 }  // namespace
 
 Stack::Stack(std::string name, std::string auth, std::map<std::string, std::string> extra_env)
-    : extra_env_(std::move(extra_env)), name_(std::move(name)), auth_(std::move(auth)) {}
+    : extra_env_(std::move(extra_env)), name_(std::move(name)), auth_(std::move(auth)) {
+  if (!extra_env_.count("STORE") && SwiftMode()) extra_env_["STORE"] = "swift";
+  if (UsesSwift() && !extra_env_.count("GLANCE_SWIFT_CONTAINER")) {
+    extra_env_["GLANCE_SWIFT_CONTAINER"] = "e2e-" + name_;
+  }
+}
 
 std::map<std::string, std::string> Stack::Env() const {
   std::map<std::string, std::string> env = extra_env_;
@@ -107,8 +113,25 @@ std::string Stack::Fingerprint() const {
   for (const auto& entry : fs::directory_iterator(IncomingDir(), ec)) {
     names.insert("incoming/" + entry.path().filename().string());
   }
+  if (UsesSwift()) {
+    Swift& swift = SwiftOf(*this);
+    for (const std::string& container : {SwiftContainer(), SwiftSegmentContainer()}) {
+      for (const json& entry : swift.List(container)) {
+        names.insert("swift/" + container + "/" + entry["name"].get<std::string>() + " " +
+                     entry.value("hash", ""));
+      }
+    }
+  }
   for (const std::string& name : names) digest += " " + name;
   return digest;
+}
+
+std::vector<std::string> Stack::Locations(const std::string& id) const {
+  soci::session session(soci::postgresql, TestPgConnect(db_name_));
+  std::vector<std::string> values(16);
+  session << "SELECT value FROM image_locations WHERE image_id = :id ORDER BY id", soci::use(id),
+      soci::into(values);
+  return values;
 }
 
 void Stack::Start() {
@@ -134,6 +157,10 @@ void Stack::Start() {
     db_created_ = true;
     db_url_ = "postgresql://postgres@/" + db_name_ + "?host=" + RequireEnv("GLANCE_TEST_PG_HOST") +
               "&port=" + RequireEnv("GLANCE_TEST_PG_PORT");
+    if (UsesSwift() && !extra_env_.count("SWIFT_DIR")) {
+      TheSwift().Wait();
+      extra_env_["SWIFT_DIR"] = TheSwift().dir();
+    }
     ArmEmergencyStop(this, {"/bin/bash", ScriptsDir() + "/stack", "stop"}, Env());
     int rc = RunCommand({"/bin/bash", ScriptsDir() + "/stack", "start"}, Env(), script_log_,
                         std::chrono::seconds(120));
@@ -167,6 +194,36 @@ int Stack::Restart(std::string* log_tail) {
     *log_tail = before < text.size() ? text.substr(before) : "";
   }
   return rc;
+}
+
+bool Stack::Reconfigure(const std::map<std::string, std::string>& changes, std::string* error) {
+  for (const std::string& item : Stop()) {
+    std::cerr << "e2e: " << name_ << " stack: still running after scripts/stack stop, killed: " << item << "\n";
+  }
+  for (const auto& [key, value] : changes) extra_env_[key] = value;
+  if (UsesSwift() && !extra_env_.count("GLANCE_SWIFT_CONTAINER")) {
+    extra_env_["GLANCE_SWIFT_CONTAINER"] = "e2e-" + name_;
+  }
+  try {
+    if (UsesSwift() && !extra_env_.count("SWIFT_DIR")) {
+      TheSwift().Wait();
+      extra_env_["SWIFT_DIR"] = TheSwift().dir();
+    }
+  } catch (const std::exception& e) {
+    *error = e.what();
+    return false;
+  }
+  ArmEmergencyStop(this, {"/bin/bash", ScriptsDir() + "/stack", "stop"}, Env());
+  std::string log;
+  int rc = Restart(&log);
+  started_ = rc == 0 && api().Get("/versions").status != 0;
+  if (!started_) {
+    *error = "scripts/stack start (" + name_ + ") exited " + std::to_string(rc) + ":\n" + Tail(log, 2000);
+    for (const char* file : {"glance-api.log", "nginx-error.log"}) {
+      *error += "\n--- " + std::string(file) + ":\n" + TailOfFile(LogDir() + "/" + file, 1500);
+    }
+  }
+  return started_;
 }
 
 std::optional<pid_t> Stack::ApiSupervisor() const {
@@ -284,12 +341,32 @@ bool AnyTestFailed() {
   return finder.failed;
 }
 
+// Whether a test suite of that name is among the tests this run executes
+// (--run_test filters are applied before the global fixture starts).
+struct EnabledSuiteFinder : boost::unit_test::test_tree_visitor {
+  std::string name;
+  bool found = false;
+  bool test_suite_start(const boost::unit_test::test_suite& suite) override {
+    if (suite.p_name.get() == name && suite.is_enabled()) found = true;
+    return !found;
+  }
+};
+
+bool SuiteWillRun(const std::string& name) {
+  EnabledSuiteFinder finder;
+  finder.name = name;
+  boost::unit_test::traverse_test_tree(boost::unit_test::framework::master_test_suite(), finder, true);
+  return finder.found;
+}
+
 // One noauth stack and one trusted-auth stack for the whole binary.
 struct GlobalStacks {
   void setup() {
     InstallSignalHandlers();
     DropStaleDatabases();
-    // Keystone takes the longest; it comes up while the other stacks start.
+    // Swift (~5 s) and Keystone (the longest) come up while the other
+    // stacks start; under GLANCE_E2E_STORE=swift those wait for Swift.
+    if (SwiftMode() || SuiteWillRun("swift_store")) TheSwift().StartInBackground();
     TheKeystone().StartInBackground();
     auto started = std::chrono::steady_clock::now();
     NoAuthRaw().Start();
@@ -328,6 +405,7 @@ struct GlobalStacks {
         std::cerr << "e2e: kept " << stack->var_dir() << " (logs in log/)\n";
       }
     }
+    StopTheSwift(!passed);
   }
 };
 

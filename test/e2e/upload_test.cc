@@ -30,7 +30,7 @@ void CheckActiveImage(const Stack& stack, const std::string& id, const std::stri
   BOOST_TEST(get.Header("Content-Type") == "application/octet-stream");
   BOOST_TEST(get.Header("Content-Length") == std::to_string(data.size()));
   BOOST_TEST(get.Header("ETag") == md5);
-  if (!data.empty()) BOOST_TEST(FileSize(stack.StorePath(id)) == static_cast<int64_t>(data.size()));
+  if (!data.empty()) BOOST_TEST(StoredSize(stack, id) == static_cast<int64_t>(data.size()));
 }
 
 std::string Body(size_t size, uint64_t seed) { return RandomBytes(size, seed); }
@@ -179,7 +179,7 @@ BOOST_AUTO_TEST_CASE(hundred_mib_image_round_trip) {
   BOOST_TEST(body["checksum"] == md5);
   BOOST_TEST(body["status"] == "active");
   BOOST_TEST(image.reply.Header("ETag") == md5);
-  BOOST_TEST(FileSize(stack.StorePath(image.id)) == static_cast<int64_t>(size));
+  BOOST_TEST(StoredSize(stack, image.id) == static_cast<int64_t>(size));
   Reply head = api.Head("/v1/images/" + image.id);
   BOOST_TEST(head.Header("x-image-meta-size") == std::to_string(size), head.Describe());
   BOOST_TEST(head.Header("x-image-meta-checksum") == md5);
@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(hundred_mib_image_round_trip) {
   // Free the space.
   Reply deleted = api.Delete("/v1/images/" + image.id);
   BOOST_TEST(deleted.status == 200, deleted.Describe());
-  BOOST_TEST(!PathExists(stack.StorePath(image.id)));
+  BOOST_TEST(!HasStoredData(stack, image.id));
 }
 
 BOOST_AUTO_TEST_CASE(chunked_upload_on_create) {
@@ -457,7 +457,7 @@ BOOST_AUTO_TEST_CASE(client_disconnect_mid_upload_leaves_nothing) {
   Reply head = api.Head("/v1/images/" + id);
   // A POST's image is created only once its body has arrived: none here.
   BOOST_TEST(head.status == 404, head.Describe());
-  BOOST_TEST(!PathExists(stack.StorePath(id)));
+  BOOST_TEST(!HasStoredData(stack, id));
   BOOST_TEST((StoreEntries(stack) == before), "store entries changed");
   // The service is fine afterwards.
   BOOST_TEST(CreateImage(api, "e2e-after-disconnect", "fine").reply.status == 201);

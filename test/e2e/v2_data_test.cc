@@ -48,7 +48,7 @@ void CheckActive(const Stack& stack, const Api& api, const std::string& id, cons
   BOOST_TEST(get.Header("x-openstack-request-id").rfind("req-", 0) == 0u, get.Describe());
   BOOST_TEST(get.MetaHeaders().empty(), "v1 metadata headers on a v2 download: " << get.Describe());
   BOOST_TEST(!get.Has("X-Accel-Redirect"));
-  if (!data.empty()) BOOST_TEST(FileSize(stack.StorePath(id)) == static_cast<int64_t>(data.size()));
+  if (!data.empty()) BOOST_TEST(StoredSize(stack, id) == static_cast<int64_t>(data.size()));
 }
 
 // The image took no data: queued (or killed: v2 contract §6.1 leaves the
@@ -58,7 +58,7 @@ void CheckNoData(const Stack& stack, const Api& api, const std::string& id, cons
   BOOST_TEST((S(image, "status") == "queued" || S(image, "status") == "killed"), what << ": " << image.dump());
   BOOST_TEST(S(image, "size") == "<null>", what << ": " << image.dump());
   BOOST_TEST(S(image, "checksum") == "<null>", what);
-  BOOST_TEST(!PathExists(stack.StorePath(id)), what << ": the store holds data");
+  BOOST_TEST(!HasStoredData(stack, id), what << ": the store holds data");
   BOOST_TEST(WaitIncomingEmpty(stack).empty(), what << ": the upload temp dir is not empty");
 }
 
@@ -202,7 +202,7 @@ BOOST_AUTO_TEST_CASE(sixty_four_mib_round_trip) {
   BOOST_TEST(download.md5 == md5);
   BOOST_TEST(download.reply.Header("Content-MD5") == md5);
   BOOST_TEST(api.Delete("/v2/images/" + id).status == 204);
-  BOOST_TEST(!PathExists(stack.StorePath(id)));
+  BOOST_TEST(!HasStoredData(stack, id));
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_upload_is_an_active_empty_image) {

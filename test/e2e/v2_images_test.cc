@@ -990,7 +990,7 @@ BOOST_AUTO_TEST_CASE(delete_answers_204_and_the_image_is_gone_everywhere) {
   Api api = stack.api();
   std::string queued = V2CreateId(api, {{"name", "v2-delete-queued"}});
   std::string active = V2ActiveImage(api, {{"name", "v2-delete-active"}}, RandomBytes(5000, 31));
-  BOOST_TEST_REQUIRE(PathExists(stack.StorePath(active)));
+  BOOST_TEST_REQUIRE(HasStoredData(stack, active));
   for (const std::string& id : {queued, active}) {
     Reply deleted = api.Delete("/v2/images/" + id);
     BOOST_TEST(deleted.status == 204, deleted.Describe());

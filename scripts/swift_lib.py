@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""A private Debian Swift all-in-one on 127.0.0.1 for the swift store tests.
+"""A private Debian Swift all-in-one on 127.0.0.1 for the swift store tests
+(the proxy on SWIFT_BIND_IP when set).
 
 Called by scripts/swift (see there for the commands).  Everything of one
 Swift lives in one directory DIR:
@@ -31,6 +32,7 @@ calls would take about 6 s).
 import fcntl
 import hashlib
 from http.client import HTTPConnection
+import ipaddress
 import json
 import os
 import random
@@ -181,6 +183,13 @@ class Dir:
         p = self.state.get(name.upper() + '_PORT')
         return int(p) if p else None
 
+    def host(self, name):
+        """The address `name` listens on: the proxy's is SWIFT_BIND_IP as of
+        the last `up` (127.0.0.1 by default), the others' 127.0.0.1."""
+        if name == 'proxy':
+            return self.state.get('PROXY_IP') or '127.0.0.1'
+        return '127.0.0.1'
+
     def recorded_pid(self, name):
         try:
             with open(self.pid_file(name)) as f:
@@ -232,13 +241,13 @@ def wait_gone(pids, timeout):
         time.sleep(0.05)
 
 
-def port_free(port):
-    """True when nobody listens on 127.0.0.1:port (TIME_WAIT is fine: the
+def port_free(port, host='127.0.0.1'):
+    """True when nobody listens on host:port (TIME_WAIT is fine: the
     servers bind with SO_REUSEADDR too)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        s.bind(('127.0.0.1', port))
+        s.bind((host, port))
         return True
     except OSError:
         return False
@@ -246,7 +255,7 @@ def port_free(port):
         s.close()
 
 
-def free_port(taken):
+def free_port(taken, host='127.0.0.1'):
     rnd = random.SystemRandom()
     for _ in range(1000):
         port = rnd.randint(FIRST_PORT, LAST_PORT)
@@ -254,13 +263,13 @@ def free_port(taken):
             continue
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            s.bind(('127.0.0.1', port))  # no SO_REUSEADDR: really unused
+            s.bind((host, port))  # no SO_REUSEADDR: really unused
             return port
         except OSError:
             continue
         finally:
             s.close()
-    raise Error(f'no free port in {FIRST_PORT}-{LAST_PORT} on 127.0.0.1')
+    raise Error(f'no free port in {FIRST_PORT}-{LAST_PORT} on {host}')
 
 
 # --- HTTP ---------------------------------------------------------------------
@@ -290,9 +299,9 @@ def http(method, url, body=None, headers=None, timeout=10):
         conn.close()
 
 
-def healthy(port):
+def healthy(port, host='127.0.0.1'):
     try:
-        r = http('GET', f'http://127.0.0.1:{port}/healthcheck', timeout=2)
+        r = http('GET', f'http://{host}:{port}/healthcheck', timeout=2)
     except OSError:
         return False
     return r.status == 200 and r.body == b'OK'
@@ -307,8 +316,8 @@ def memcached_answers(port):
         return False
 
 
-def answers(name, port):
-    return memcached_answers(port) if name == 'memcached' else healthy(port)
+def answers(name, port, host='127.0.0.1'):
+    return memcached_answers(port) if name == 'memcached' else healthy(port, host)
 
 
 # --- configuration ------------------------------------------------------------
@@ -345,7 +354,7 @@ use = egg:swift#healthcheck
 PROXY_CONF = """\
 # Written by scripts/swift: a private Swift for tests, nothing shared.
 [DEFAULT]
-bind_ip = 127.0.0.1
+bind_ip = {proxy_ip}
 bind_port = {port}
 workers = 1
 user = {user}
@@ -441,7 +450,8 @@ def conf_texts(d, ks):
     plain = ''.join(f'\n[filter:{f}]\nuse = egg:swift#{f.replace("-", "_")}\n'
                     for f in PLAIN_FILTERS)
     texts['proxy-server.conf'] = PROXY_CONF.format(
-        port=d.port('proxy'), memcached_port=d.port('memcached'), auth=auth,
+        port=d.port('proxy'), proxy_ip=d.host('proxy'),
+        memcached_port=d.port('memcached'), auth=auth,
         auth_sections=auth_sections, plain_sections=plain, **common)
     return texts
 
@@ -543,7 +553,7 @@ def register_object_store(d, ks):
                         f'{r.body[:300]!r}')
         return json.loads(r.body) if r.body else None
 
-    url = f'http://127.0.0.1:{d.port("proxy")}/v1/AUTH_%(project_id)s'
+    url = f'http://{d.host("proxy")}:{d.port("proxy")}/v1/AUTH_%(project_id)s'
     region = ks.get('KEYSTONE_REGION') or REGION
     services = [s for s in call('GET', '/v3/services?type=object-store')[
         'services'] if s['name'] == 'swift']
@@ -573,7 +583,7 @@ def register_object_store(d, ks):
 def spawn(d, name):
     port = d.port(name)
     out = open(d.log_file(name), 'ab')
-    out.write(f'--- scripts/swift: {name} on 127.0.0.1:{port}, '
+    out.write(f'--- scripts/swift: {name} on {d.host(name)}:{port}, '
               f'{time.strftime("%Y-%m-%d %H:%M:%S")}\n'.encode())
     out.flush()
     mark = out.tell()
@@ -615,7 +625,7 @@ def wait_ready(d, started):
                 tail = log_since(d.log_file(name), mark)
                 raise Error(f'{name} server exited ({proc.returncode}), '
                             f'see {d.log_file(name)}:\n{tail}')
-            if answers(name, d.port(name)):
+            if answers(name, d.port(name), d.host(name)):
                 trace(f'{name} answers')
                 del pending[name]
         if not pending:
@@ -685,12 +695,12 @@ def ensure_port(d, name, fixed=False):
     keep the rings and the proxy as they are): then it is an error."""
     port = d.port(name)
     deadline = time.monotonic() + 3
-    while not port_free(port):
+    while not port_free(port, d.host(name)):
         if time.monotonic() > deadline:
             if fixed:
                 raise Error(f'port {port} for the {name} server is in use')
             taken = {d.port(n) for n in PROCS}
-            new = free_port(taken)
+            new = free_port(taken, d.host(name))
             log(f'port {port} of the {name} server is in use: taking {new}')
             d.state[name.upper() + '_PORT'] = str(new)
             d.save_state()
@@ -788,18 +798,25 @@ def prepare(d):
         if not fixed.isdigit() or not 0 < int(fixed) < 65536:
             raise Error(f'SWIFT_PORT={fixed}: not a port')
         s['PROXY_PORT'] = fixed
+    ip = os.environ.get('SWIFT_BIND_IP') or '127.0.0.1'
+    try:
+        if ipaddress.ip_address(ip).version != 4:
+            raise ValueError
+    except ValueError:
+        raise Error(f'SWIFT_BIND_IP={ip}: not an IPv4 address')
+    s['PROXY_IP'] = ip
     taken = {int(v) for k, v in s.items() if k.endswith('_PORT')}
     for name in PROCS:
         key = name.upper() + '_PORT'
         if not s.get(key):
-            s[key] = str(free_port(taken))
+            s[key] = str(free_port(taken, d.host(name)))
             taken.add(int(s[key]))
     d.save_state()
 
 
 def make_env(d, ks):
     port = d.port('proxy')
-    url = f'http://127.0.0.1:{port}'
+    url = f'http://{d.host("proxy")}:{port}'
     e = {'SWIFT_URL': url, 'SWIFT_PORT': str(port),
          'SWIFT_DEVICES': d.srv, 'SWIFT_DIR': d.path,
          'SWIFT_OBJECT_PORT': str(d.port('object')),
@@ -891,7 +908,8 @@ def up(d, ks_dir):
         wait_ready(d, started)
         # The ones that ran already must answer too.
         for name in PROCS:
-            if name not in started and not answers(name, d.port(name)):
+            if name not in started and not answers(name, d.port(name),
+                                                   d.host(name)):
                 raise Error(f'the running {name} server (pid '
                             f'{running[name]}) does not answer: `scripts/'
                             f'swift down {d.path}` and up again')
@@ -935,7 +953,7 @@ def start_one(d, name):
             stop(d, [name], signal.SIGKILL)
         ensure_port(d, name, fixed=True)
         wait_ready(d, {name: spawn(d, name)})
-    elif not healthy(d.port(name)):
+    elif not healthy(d.port(name), d.host(name)):
         raise Error(f'the running {name} server does not answer')
     ks = keystone_of(d)
     make_env(d, ks)

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "glance/common/logging.h"
 #include "glance/common/uuid.h"
 #include "glance/db/database_url.h"
 #include "glance/db/list_sql.h"
@@ -141,38 +142,70 @@ Status PostgresImageRepository::Get(const RequestContext& context, const std::st
   return pool_->Run([&](DbSession& s) { return LoadVisible(s, context, id, image); });
 }
 
+// Lists may be answered by the replica, but never with less than the
+// primary had committed when the list began: the replica is used only once
+// it has replayed the primary's WAL up to that point, so no client misses
+// a write it (or anyone) was told had succeeded.  Reads of one image and
+// every write stay on the primary.
 Status PostgresImageRepository::ListJson(const RequestContext& context, const ListQuery& query,
                                          ListShape shape, std::string* json_array,
                                          ListTail* tail) {
-  return pool_->Run([&](DbSession& s) {
-    if (query.marker) {
-      // v2 never pages from a deleted image; v1 may (changes-since lists them).
-      Image marked;
-      Status marker = query.api == ListApi::kV2
-                          ? LoadLiveVisible(s, context, *query.marker, &marked)
-                          : LoadVisible(s, context, *query.marker, nullptr);
-      if (!marker.ok()) {
-        return Status::InvalidArgument("Invalid marker. Image could not be found.");
-      }
+  if (replica_) {
+    std::string primary_lsn;
+    Status asked = pool_->Run([&](DbSession& s) {
+      auto rows = sql::Select(s, "SELECT CAST(pg_current_wal_lsn() AS text)", {});
+      primary_lsn = rows.empty() ? "" : rows[0][0].value_or("");
+      return Status::Ok();
+    });
+    bool answered = false;
+    if (asked.ok() && !primary_lsn.empty()) {
+      // pg_last_wal_replay_lsn() is NULL on a server that is not a replica
+      // (one promoted by a failover): the primary answers then.
+      Status replica = replica_->Run([&](DbSession& s) {
+        answered = false;  // again when Run retries on a new connection
+        auto rows = sql::Select(
+            s, "SELECT CAST(pg_last_wal_replay_lsn() >= CAST(:p0 AS pg_lsn) AS text)", {primary_lsn});
+        if (rows.empty() || rows[0][0].value_or("") != "true") return Status::Ok();
+        answered = true;
+        return ListOn(s, context, query, shape, json_array, tail);
+      });
+      if (answered) return replica;
+      if (!replica.ok()) LogWarning("replica unusable for lists, using the primary: " + replica.message());
     }
-    SqlText list =
-        BuildListSql(query, context, "CAST(" + JsonColumn(shape) + " AS text), i.id");
-    json_array->assign("[");
-    int64_t count = 0;
-    const Row* last = nullptr;
-    auto rows = sql::Select(s, list.text, ToValues(list.params));
-    for (const Row& row : rows) {
-      if (count++ > 0) json_array->push_back(',');
-      json_array->append(row[0].value_or("null"));
-      last = &row;
+  }
+  return pool_->Run([&](DbSession& s) { return ListOn(s, context, query, shape, json_array, tail); });
+}
+
+Status PostgresImageRepository::ListOn(DbSession& s, const RequestContext& context,
+                                       const ListQuery& query, ListShape shape,
+                                       std::string* json_array, ListTail* tail) {
+  if (query.marker) {
+    // v2 never pages from a deleted image; v1 may (changes-since lists them).
+    Image marked;
+    Status marker = query.api == ListApi::kV2
+                        ? LoadLiveVisible(s, context, *query.marker, &marked)
+                        : LoadVisible(s, context, *query.marker, nullptr);
+    if (!marker.ok()) {
+      return Status::InvalidArgument("Invalid marker. Image could not be found.");
     }
-    json_array->push_back(']');
-    if (tail) {
-      tail->count = count;
-      tail->last_id = last ? (*last)[1].value_or("") : "";
-    }
-    return Status::Ok();
-  });
+  }
+  SqlText list =
+      BuildListSql(query, context, "CAST(" + JsonColumn(shape) + " AS text), i.id");
+  json_array->assign("[");
+  int64_t count = 0;
+  const Row* last = nullptr;
+  auto rows = sql::Select(s, list.text, ToValues(list.params));
+  for (const Row& row : rows) {
+    if (count++ > 0) json_array->push_back(',');
+    json_array->append(row[0].value_or("null"));
+    last = &row;
+  }
+  json_array->push_back(']');
+  if (tail) {
+    tail->count = count;
+    tail->last_id = last ? (*last)[1].value_or("") : "";
+  }
+  return Status::Ok();
 }
 
 Status PostgresImageRepository::Create(const RequestContext& context, const ImageChanges& changes,
@@ -330,7 +363,17 @@ Status OpenPostgresImageRepository(const DatabaseOptions& options,
   auto pool = std::make_unique<SessionPool>(connection, options.pool_size,
                                             options.pool_timeout_seconds,
                                             options.statement_timeout_ms);
-  *repository = std::make_unique<db::PostgresImageRepository>(std::move(pool));
+  std::unique_ptr<SessionPool> replica;
+  if (!options.slave_connection.empty()) {
+    std::string replica_connection;
+    s = ToLibpqConnectionString(options.slave_connection, &replica_connection);
+    if (!s.ok()) return Status::InvalidArgument("[database] slave_connection: " + s.message());
+    replica = std::make_unique<SessionPool>(replica_connection, options.pool_size,
+                                            options.pool_timeout_seconds,
+                                            options.statement_timeout_ms);
+  }
+  *repository =
+      std::make_unique<db::PostgresImageRepository>(std::move(pool), std::move(replica));
   return Status::Ok();
 }
 

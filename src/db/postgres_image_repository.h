@@ -17,7 +17,9 @@ namespace glance::db {
 
 class PostgresImageRepository : public ImageRepository {
  public:
-  explicit PostgresImageRepository(std::unique_ptr<SessionPool> pool) : pool_(std::move(pool)) {}
+  // `replica` (may be null): see DatabaseOptions::slave_connection.
+  PostgresImageRepository(std::unique_ptr<SessionPool> pool, std::unique_ptr<SessionPool> replica)
+      : pool_(std::move(pool)), replica_(std::move(replica)) {}
 
   Status Get(const RequestContext& context, const std::string& id, Image* image) override;
   Status ListJson(const RequestContext& context, const ListQuery& query, ListShape shape,
@@ -50,7 +52,11 @@ class PostgresImageRepository : public ImageRepository {
                          ImageMember* updated) override;
 
  private:
+  Status ListOn(DbSession& s, const RequestContext& context, const ListQuery& query,
+                ListShape shape, std::string* json_array, ListTail* tail);
+
   std::unique_ptr<SessionPool> pool_;
+  std::unique_ptr<SessionPool> replica_;
 };
 
 }  // namespace glance::db

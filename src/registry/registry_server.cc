@@ -51,6 +51,7 @@ RegistryOptions RegistryOptions::FromConfig(const Config& config) {
   }
   o.database.connection = config.GetString("database", "connection", "");
   if (o.database.connection.empty()) throw ConfigError("[database] connection is required");
+  o.database.slave_connection = config.GetString("database", "slave_connection", "");
   o.database.pool_size = static_cast<int>(config.GetInt("database", "max_pool_size", 16));
   if (o.database.pool_size < 1) throw ConfigError("[database] max_pool_size must be positive");
   o.database.pool_timeout_seconds =

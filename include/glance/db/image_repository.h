@@ -98,6 +98,10 @@ class ImageRepository {
 
 struct DatabaseOptions {
   std::string connection;  // [database] connection: postgresql://...
+  // [database] slave_connection: a streaming replica that list queries go
+  // to while it has replayed every write acknowledged before the list began
+  // (else they stay on the primary); empty: none.
+  std::string slave_connection;
   int pool_size = 10;      // [database] max_pool_size
   int pool_timeout_seconds = 30;
   int statement_timeout_ms = 30000;

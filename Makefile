@@ -125,8 +125,16 @@ asan-build:
 	@$(MAKE) BUILD=build/asan BIN=build/asan/bin CXXFLAGS="$(ASAN_CXXFLAGS)" \
 	  LDFLAGS="$(ASAN_LDFLAGS)" check-tests
 
+# The e2e suites that move image data, run a second time (release build
+# only) with every stack on the Swift store (GLANCE_E2E_STORE=swift); they
+# report as swift-e2e_tests.  The swift_store suite itself runs in both
+# halves.
+SWIFT_E2E_SUITES := upload,download,delete_image,v2_data,upload_faults,external_sources,v2_cross_api,v2_delete,tenancy_matrix,tenancy_matrix_v2
+SWIFT_E2E_RUN := $(if $(E2E_SRCS),--env GLANCE_E2E_STORE=swift --run-test $(SWIFT_E2E_SUITES) --label swift $(E2E_TESTS))
+
 # The whole suite: installs what is missing, starts the private PostgreSQL,
-# runs every test binary on the release build, then the package test
+# runs every test binary on the release build, then the e2e data suites on
+# the Swift store, then the package test
 # (builds, installs, serves and purges the .debs where the machine allows it;
 # it says when it skips), then every test binary again on the ASan+UBSan
 # build (daemons included), and prints one "N passed, N failed" line.
@@ -135,7 +143,7 @@ test:
 	@scripts/install-deps
 	@$(MAKE) check-tests
 	@$(MAKE) asan-build
-	@$(ASAN_ENV) GLANCE_DEB_REUSE_BUILD=1 scripts/run-tests $(TEST_BINARIES) $(PACKAGE_TEST) \
+	@$(ASAN_ENV) GLANCE_DEB_REUSE_BUILD=1 scripts/run-tests $(TEST_BINARIES) $(SWIFT_E2E_RUN) $(PACKAGE_TEST) \
 	  --bin-dir $(CURDIR)/build/asan/bin $(ASAN_TEST_BINARIES)
 
 # Only the sanitizer half of `make test`.

@@ -120,6 +120,10 @@ class Stack {
 Stack& NoAuthStack();
 Stack& TrustedStack();
 
+// Whether a test case of this run has failed so far (teardowns keep the
+// logs then).
+bool AnyTestFailed();
+
 // Executes SQL on the maintenance database `postgres` of the test server.
 void AdminSql(const std::string& sql);
 std::string TestPgConnect(const std::string& db);

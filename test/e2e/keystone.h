@@ -20,7 +20,8 @@ class Keystone {
  public:
   // Starts `scripts/keystone up` in the background; Wait() joins it.
   void StartInBackground();
-  // Throws with the start-up log when Keystone did not come up.
+  // Throws with the start-up log when Keystone did not come up; starts
+  // it (and waits) when it was never started.
   void Wait();
   void Stop();
 

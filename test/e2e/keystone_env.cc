@@ -31,6 +31,9 @@ void Keystone::StartInBackground() {
 }
 
 void Keystone::Wait() {
+  // Not started in the background (a run that was not expected to need
+  // it): start it now.
+  if (!starting_.joinable() && !started_ && start_error_.empty() && dir_.empty()) StartInBackground();
   if (starting_.joinable()) {
     starting_.join();
     if (start_error_.empty()) {

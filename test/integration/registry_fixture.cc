@@ -9,6 +9,7 @@
 #include <fstream>
 #include <regex>
 #include <stdexcept>
+#include <mutex>
 #include <thread>
 
 #include <boost/test/unit_test.hpp>
@@ -82,6 +83,7 @@ std::string WriteRegistryConfig(const std::string& db_url, int port, const Regis
       << "registry_shared_secret = " << config.shared_secret << "\n"
       << "\n[database]\n"
       << "connection = " << db_url << "\n"
+      << "slave_connection = " << config.slave_connection << "\n"
       << "\n[paste_deploy]\n"
       << "flavor = " << config.flavor << "\n";
   out.close();
@@ -330,6 +332,86 @@ bool ContainsId(const std::vector<json>& images, const std::string& id) {
     if (image.value("id", std::string()) == id) return true;
   }
   return false;
+}
+
+// ------------------------------------------------------- ThrowawayCluster
+
+namespace {
+
+ProcessResult RunPgScript(const std::string& base, int port, const std::string& primary,
+                          const std::vector<std::string>& args) {
+  std::vector<std::string> command{RequireEnv("GLANCE_SCRIPTS_DIR") + "/pg"};
+  command.insert(command.end(), args.begin(), args.end());
+  std::map<std::string, std::string> env{{"GLANCE_PG_BASE", base},
+                                         {"GLANCE_PG_PORT", std::to_string(port)}};
+  if (!primary.empty()) env["GLANCE_PG_PRIMARY"] = primary;
+  return RunProgram(command, env, 120s);
+}
+
+// Clusters left behind by a crashed earlier run (its pid is gone).
+void RemoveStaleClusters() {
+  static const std::regex name_re("^pg-throwaway-([0-9]+)-[0-9]+$");
+  std::error_code ec;
+  std::filesystem::path dir(RequireEnv("GLANCE_TEST_TMPDIR"));
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::smatch m;
+    std::string name = entry.path().filename().string();
+    if (!std::regex_match(name, m, name_re)) continue;
+    pid_t pid = static_cast<pid_t>(std::stol(m[1].str()));
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    RunPgScript(entry.path().string(), 1, "", {"stop"});
+    std::filesystem::remove_all(entry.path(), ec);
+  }
+}
+
+}  // namespace
+
+ThrowawayCluster::ThrowawayCluster(const ThrowawayCluster* primary) {
+  static std::once_flag swept;
+  std::call_once(swept, RemoveStaleClusters);
+  base_ = RequireEnv("GLANCE_TEST_TMPDIR") + "/" + Unique("pg-throwaway");
+  port_ = FreePort();
+  if (primary) primary_ = "host=" + primary->target().host + " port=" + primary->target().port;
+  Start();
+}
+
+ThrowawayCluster::~ThrowawayCluster() {
+  Script({"stop"});
+  std::error_code ec;
+  std::filesystem::remove_all(base_, ec);
+}
+
+ProcessResult ThrowawayCluster::Script(const std::vector<std::string>& args) const {
+  return RunPgScript(base_, port_, primary_, args);
+}
+
+void ThrowawayCluster::Start() {
+  ProcessResult r = Script({"start"});
+  if (!r.exited || r.exit_code != 0) {
+    throw std::runtime_error("scripts/pg start (throwaway) failed: " + Tail(r.output + r.errors));
+  }
+}
+
+void ThrowawayCluster::Stop() {
+  ProcessResult r = Script({"stop"});
+  if (!r.exited || r.exit_code != 0) {
+    throw std::runtime_error("scripts/pg stop (throwaway) failed: " + Tail(r.output + r.errors));
+  }
+}
+
+void ThrowawayCluster::Promote() {
+  ProcessResult r = Script({"promote"});
+  if (!r.exited || r.exit_code != 0) {
+    throw std::runtime_error("scripts/pg promote failed: " + Tail(r.output + r.errors));
+  }
+}
+
+std::string ThrowawayCluster::Sql(const std::string& sql, const std::string& db) const {
+  ProcessResult r = Script({"psql", "-tAc", sql, db});
+  if (!r.exited || r.exit_code != 0) {
+    throw std::runtime_error("psql on the throwaway cluster failed: " + Tail(r.output + r.errors));
+  }
+  return Trim(r.output);
 }
 
 }  // namespace it

@@ -78,6 +78,33 @@ struct DbSnapshot {
 };
 std::ostream& operator<<(std::ostream& out, const DbSnapshot& snapshot);
 
+// A private PostgreSQL cluster of its own (scripts/pg with GLANCE_PG_BASE
+// and GLANCE_PG_PORT) for tests that stop, restart or replicate one; the
+// shared cluster is never touched.  With `primary` it starts as the streaming
+// replica of that cluster.  Stopped and removed on destruction; clusters
+// of crashed earlier runs are removed by the next one.
+class ThrowawayCluster {
+ public:
+  explicit ThrowawayCluster(const ThrowawayCluster* primary = nullptr);
+  ~ThrowawayCluster();
+  ThrowawayCluster(const ThrowawayCluster&) = delete;
+  ThrowawayCluster& operator=(const ThrowawayCluster&) = delete;
+
+  void Start();
+  void Stop();
+  void Promote();
+  PgTarget target() const { return {base_ + "/run", std::to_string(port_)}; }
+  // SQL on the cluster's `postgres` database (psql -tAc), its output trimmed.
+  std::string Sql(const std::string& sql, const std::string& db = "postgres") const;
+
+ private:
+  ProcessResult Script(const std::vector<std::string>& args) const;
+
+  std::string base_;
+  int port_ = 0;
+  std::string primary_;  // conninfo of the primary, or empty
+};
+
 // A glance-manage invocation on a config file.
 ProcessResult RunManage(const std::string& config_path, const std::vector<std::string>& args,
                         std::chrono::milliseconds timeout = 60s);
@@ -90,6 +117,7 @@ struct RegistryConfig {
   int limit_param_default = 25;
   int api_limit_max = 1000;
   std::string shared_secret;  // registry_shared_secret; empty: none
+  std::string slave_connection;  // [database] slave_connection; empty: none
 };
 
 // Writes a config file and glance-registry runs from it; see RegistryProcess.

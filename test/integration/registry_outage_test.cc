@@ -17,61 +17,6 @@ using namespace it;
 
 namespace {
 
-// A private cluster managed by scripts/pg with GLANCE_PG_BASE/GLANCE_PG_PORT.
-class ThrowawayCluster {
- public:
-  ThrowawayCluster() {
-    RemoveStale();
-    base_ = RequireEnv("GLANCE_TEST_TMPDIR") + "/" + Unique("pg-outage");
-    port_ = FreePort();
-    Start();
-  }
-  ~ThrowawayCluster() {
-    Run(base_, port_, "stop");
-    std::error_code ec;
-    std::filesystem::remove_all(base_, ec);
-  }
-
-  void Start() {
-    ProcessResult r = Run(base_, port_, "start");
-    if (!r.exited || r.exit_code != 0) {
-      throw std::runtime_error("scripts/pg start (throwaway) failed: " + Tail(r.output + r.errors));
-    }
-  }
-  void Stop() {
-    ProcessResult r = Run(base_, port_, "stop");
-    if (!r.exited || r.exit_code != 0) {
-      throw std::runtime_error("scripts/pg stop (throwaway) failed: " + Tail(r.output + r.errors));
-    }
-  }
-  PgTarget target() const { return {base_ + "/run", std::to_string(port_)}; }
-
- private:
-  static ProcessResult Run(const std::string& base, int port, const std::string& command) {
-    return RunProgram({RequireEnv("GLANCE_SCRIPTS_DIR") + "/pg", command},
-                      {{"GLANCE_PG_BASE", base}, {"GLANCE_PG_PORT", std::to_string(port)}}, 120s);
-  }
-
-  // Clusters left behind by a crashed earlier run (its pid is gone).
-  static void RemoveStale() {
-    static const std::regex name_re("^pg-outage-([0-9]+)-[0-9]+$");
-    std::error_code ec;
-    std::filesystem::path dir(RequireEnv("GLANCE_TEST_TMPDIR"));
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      std::smatch m;
-      std::string name = entry.path().filename().string();
-      if (!std::regex_match(name, m, name_re)) continue;
-      pid_t pid = static_cast<pid_t>(std::stol(m[1].str()));
-      if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
-      Run(entry.path().string(), 1, "stop");
-      std::filesystem::remove_all(entry.path(), ec);
-    }
-  }
-
-  std::string base_;
-  int port_ = 0;
-};
-
 struct Call {
   std::string what;
   std::function<Response()> run;

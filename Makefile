@@ -52,7 +52,7 @@ E2E_SRCS := $(wildcard test/e2e/*.cc)
 E2E_TESTS := $(BUILD)/test/e2e_tests
 TEST_LDLIBS := -lboost_unit_test_framework
 
-.PHONY: all deps test run start stop clean install asan asan-build check-tests bench soak fuzz fuzz-targets deb
+.PHONY: all deps test run start stop clean install asan asan-build check-tests bench soak fuzz fuzz-targets deb scale-test
 all: $(PROGRAM_BINS)
 
 deps:
@@ -209,6 +209,16 @@ soak:
 	@scripts/install-deps
 	@$(MAKE) all
 	@scripts/soak
+
+# Scale-out test (not part of `make test`): three api nodes behind a load
+# balancer, two registries, a PostgreSQL primary and its replica, each on a
+# "host" of its own (network namespaces, scripts/netns-lab), broken one at a
+# time under load, with the filesystem store and with Swift.  Needs root;
+# says so and skips otherwise.  Prints "N passed, N failed".
+scale-test:
+	@scripts/install-deps
+	@$(MAKE) all
+	@test/scale/run
 
 # Debian packages in build/deb/ (scripts/package/debian), checked by lintian.
 deb:

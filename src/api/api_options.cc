@@ -67,10 +67,12 @@ ApiOptions ApiOptions::FromConfig(const Config& config) {
   std::vector<std::string> own{"local:" + std::to_string(o.bind_port),
                                "local:" + std::to_string(o.registry.port)};
   unsigned char ignored[16];
-  if (inet_pton(AF_INET, o.registry.host.c_str(), ignored) == 1) {
-    own.push_back(o.registry.host + ":" + std::to_string(o.registry.port));
-  } else if (inet_pton(AF_INET6, o.registry.host.c_str(), ignored) == 1) {
-    own.push_back("[" + o.registry.host + "]:" + std::to_string(o.registry.port));
+  for (const std::string& host : o.registry.hosts) {
+    if (inet_pton(AF_INET, host.c_str(), ignored) == 1) {
+      own.push_back(host + ":" + std::to_string(o.registry.port));
+    } else if (inet_pton(AF_INET6, host.c_str(), ignored) == 1) {
+      own.push_back("[" + host + "]:" + std::to_string(o.registry.port));
+    }
   }
   o.external_sources = ExternalSourceOptions::FromConfig(config, own);
   o.copy_from_admin_only = AdminOnly(config, "copy_from");

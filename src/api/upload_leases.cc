@@ -66,7 +66,11 @@ void UploadLeases::HeartbeatOnce() {
     // and only while the image is still ours to finish.
     Status s = registry_->UpdateImage(AdminContext(request_id), id, ImageChanges(),
                                       ImageUpdate::From("saving"), &ignored);
-    if (!s.ok()) {
+    if (s.code() == Status::Code::kConflict) {
+      // The upload finished (or was killed) between the lease's last look
+      // and this beat: nothing to keep alive.
+      Log(LogLevel::kDebug, request_id, "upload of image " + id + ": no longer saving");
+    } else if (!s.ok()) {
       Log(LogLevel::kWarning, request_id, "upload of image " + id + ": heartbeat failed: " + s.message());
     } else {
       Log(LogLevel::kDebug, request_id, "upload of image " + id + ": heartbeat");

@@ -30,7 +30,11 @@ Status StatusFromReply(int status, const json& body) {
     case 412: return Status::PreconditionFailed(message);
     case 413: return Status::TooLarge(message);
     case 414: return Status::InvalidArgument("The request is too long for the image registry.");
-    case 503: return Status::Unavailable(message);
+    // 502 and 504 come from a proxy in front of the registries (an nginx
+    // upstream): the registry could not be reached, as a refused connection.
+    case 502:
+    case 503:
+    case 504: return Status::Unavailable(message);
     default: return Status::Internal("The image registry failed: " + message);
   }
 }
@@ -53,11 +57,15 @@ Status MemberFrom(const json& body, ImageMember* member) {
 
 RegistryClientOptions RegistryClientOptions::FromConfig(const Config& config) {
   RegistryClientOptions o;
-  o.host = config.GetString("DEFAULT", "registry_host", o.host);
+  o.hosts = config.GetList("DEFAULT", "registry_host", o.hosts);
+  if (o.hosts.empty()) throw ConfigError("registry_host names no registry");
   o.port = static_cast<int>(config.GetInt("DEFAULT", "registry_port", o.port));
   o.unix_socket = config.GetString("DEFAULT", "registry_socket", "");
   o.timeout_seconds =
       static_cast<int>(config.GetInt("DEFAULT", "registry_client_timeout", o.timeout_seconds));
+  o.connect_timeout_seconds = static_cast<int>(
+      config.GetInt("DEFAULT", "registry_connect_timeout", o.connect_timeout_seconds));
+  if (o.connect_timeout_seconds < 1) throw ConfigError("registry_connect_timeout must be at least 1");
   o.admin_role = ToLower(config.GetString("DEFAULT", "admin_role", o.admin_role));
   o.shared_secret = config.GetString("DEFAULT", "registry_shared_secret", "");
   return o;
@@ -73,12 +81,16 @@ Status RegistryClient::Call(const RequestContext& context, const std::string& me
   // connection stays warm between requests.
   thread_local std::unique_ptr<httplib::Client> client;
   thread_local std::string client_target;
-  std::string target = options_.unix_socket.empty()
-                           ? options_.host + ":" + std::to_string(options_.port)
-                           : options_.unix_socket;
-  if (!client || client_target != target) {
+  thread_local size_t host_index = 0;  // the registry this thread uses
+  const size_t host_count = options_.unix_socket.empty() ? options_.hosts.size() : 1;
+  std::string target;
+  auto connect = [&] {
+    const std::string& host = options_.hosts[host_index % options_.hosts.size()];
+    target = options_.unix_socket.empty() ? host + ":" + std::to_string(options_.port)
+                                          : options_.unix_socket;
+    if (client && client_target == target) return;
     if (options_.unix_socket.empty()) {
-      client = std::make_unique<httplib::Client>(options_.host, options_.port);
+      client = std::make_unique<httplib::Client>(host, options_.port);
     } else {
       client = std::make_unique<httplib::Client>(options_.unix_socket);
       client->set_address_family(AF_UNIX);
@@ -87,11 +99,12 @@ Status RegistryClient::Call(const RequestContext& context, const std::string& me
     // Small requests on a kept connection: Nagle plus delayed ACKs would add
     // 40 ms to each.
     client->set_tcp_nodelay(true);
-    client->set_connection_timeout(5, 0);
+    client->set_connection_timeout(options_.connect_timeout_seconds, 0);
     client->set_read_timeout(options_.timeout_seconds, 0);
     client->set_write_timeout(options_.timeout_seconds, 0);
     client_target = target;
-  }
+  };
+  connect();
 
   httplib::Headers headers{{"Accept", "application/json"},
                            {"X-Identity-Status", "Confirmed"},
@@ -113,14 +126,23 @@ Status RegistryClient::Call(const RequestContext& context, const std::string& me
     return client->Delete(path.c_str(), headers);
   };
   httplib::Result result = send();
-  // A refused connection never reached the registry (its listen backlog
-  // overflows under bursts of new connections): retry any method after a
-  // short pause.  A kept connection the registry closed meanwhile fails
-  // later in the exchange: only reads are retried then, as a write may
-  // have been applied.
-  for (int attempt = 0; attempt < 4 && !result; ++attempt) {
+  // A connection that could not be made never reached a registry (it is
+  // down, its host is gone, or its listen backlog overflowed under a burst
+  // of new connections): any method goes to the next registry, and after a
+  // round of all of them is retried after a short pause.  A kept
+  // connection the registry closed meanwhile fails later in the exchange:
+  // only reads are retried then, as a write may have been applied.
+  const int attempts = static_cast<int>(4 * host_count);
+  for (int attempt = 0; attempt < attempts && !result; ++attempt) {
     if (result.error() == httplib::Error::Connection) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1 << (2 * attempt)));
+      if (host_count > 1) {
+        LogWarning("registry " + target + " unreachable, trying the next one");
+        ++host_index;
+        connect();
+      }
+      if ((attempt + 1) % host_count == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1 << (2 * (attempt / host_count))));
+      }
     } else if (method != "GET" || attempt > 0) {
       break;
     }

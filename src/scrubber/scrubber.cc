@@ -95,30 +95,34 @@ Status Scrubber::ScrubPendingImages(std::time_t now, ScrubReport* report) {
         ++report->waiting;
         continue;
       }
-      // Data first, status second: a crash in between leaves a
-      // pending_delete image without data, which the next pass finishes.
-      Status removed = store_.Remove(id);
-      if (!removed.ok() && removed.code() != Status::Code::kNotFound) {
-        LogError("image " + id + ": cannot remove its data, will retry: " + removed.message());
-        ++report->errors;
-        continue;
-      }
+      // Claim first, data second: the status change is the compare-and-set
+      // that exactly one scrubber wins, so no data is removed twice (a
+      // Swift DELETE is not harmless twice over).  A crash in between, or
+      // a store that fails now, leaves a deleted image with data: the
+      // orphan step removes it (this pass or a later one).
       Image updated;
       Status moved = registry_.UpdateImage(admin_, id, StatusChange("deleted"),
                                            ImageUpdate::From("pending_delete"), &updated);
-      if (moved.ok()) {
-        ++report->scrubbed;
-        LogInfo("image " + id + ": data removed" +
-                (removed.ok() ? "" : " (already gone)") + ", status pending_delete -> deleted");
-      } else if (moved.code() == Status::Code::kConflict ||
-                 moved.code() == Status::Code::kNotFound) {
+      if (moved.code() == Status::Code::kConflict || moved.code() == Status::Code::kNotFound) {
         ++report->taken_by_other;
         LogInfo("image " + id + ": already scrubbed by another scrubber");
-      } else {
-        ++report->errors;
-        LogError("image " + id + ": data removed but the status change failed, will retry: " +
-                 moved.message());
+        continue;
       }
+      if (!moved.ok()) {
+        ++report->errors;
+        LogError("image " + id + ": cannot claim it, will retry: " + moved.message());
+        continue;
+      }
+      Status removed = store_.Remove(id);
+      if (!removed.ok() && removed.code() != Status::Code::kNotFound) {
+        ++report->errors;
+        LogError("image " + id + " is deleted but its data stays (the orphan pass retries): " +
+                 removed.message());
+        continue;
+      }
+      ++report->scrubbed;
+      LogInfo("image " + id + ": status pending_delete -> deleted, data removed" +
+              (removed.ok() ? "" : " (already gone)"));
     }
   }
 }

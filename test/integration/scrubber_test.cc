@@ -111,7 +111,7 @@ BOOST_AUTO_TEST_CASE(pending_delete_image_loses_its_data_and_becomes_deleted) {
   BOOST_TEST_REQUIRE((r.exited && r.exit_code == 0), Describe(r));
   BOOST_TEST(!Exists(store.datadir + "/" + id));
   BOOST_TEST(StatusOf(id) == "deleted");
-  BOOST_TEST((r.errors.find("image " + id + ": data removed, status pending_delete -> deleted") !=
+  BOOST_TEST((r.errors.find("image " + id + ": status pending_delete -> deleted, data removed") !=
               std::string::npos), Describe(r));
 
   // Again: nothing left to do, and that is no error.

@@ -25,17 +25,23 @@
 namespace glance {
 
 struct RegistryClientOptions {
-  std::string host = "127.0.0.1";
+  // registry_host may list several registries ("10.0.0.4, 10.0.0.5"), each
+  // on registry_port: a request that cannot connect to one goes to the next,
+  // and a thread keeps using the one that answered.  Only a request that
+  // never reached a registry moves: one that may have been applied is not
+  // sent twice.
+  std::vector<std::string> hosts{"127.0.0.1"};
   int port = 9191;
   // When set, the registry's unix socket is used instead of host:port.
   std::string unix_socket;
   int timeout_seconds = 60;
+  int connect_timeout_seconds = 5;  // registry_connect_timeout
   std::string admin_role = "admin";
   // Sent as X-Glance-Registry-Secret when set (RegistryOptions::shared_secret).
   std::string shared_secret;
 
-  // registry_host, registry_port, registry_socket, registry_client_timeout
-  // and admin_role from glance-api.conf's [DEFAULT].
+  // registry_host, registry_port, registry_socket, registry_client_timeout,
+  // registry_connect_timeout and admin_role from glance-api.conf's [DEFAULT].
   static RegistryClientOptions FromConfig(const Config& config);
 };
 

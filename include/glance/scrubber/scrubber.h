@@ -4,8 +4,8 @@
 //
 // One pass (Scrubber::Run) does three things:
 //   1. pending_delete images whose deleted_at is at least `scrub_time`
-//      seconds old: their data is removed, then their status moves to
-//      `deleted` with a compare-and-set (from_state = pending_delete).
+//      seconds old: their status moves to `deleted` with a compare-and-set
+//      (from_state = pending_delete), then the winner removes their data.
 //   2. data the store holds (Store::ListImages) that no live record owns
 //      (no record, or the record is deleted or killed), settled for
 //      `orphan_grace_seconds`, is removed.
@@ -17,9 +17,9 @@
 // registry owns the database (DESIGN.md), so the scrubber needs no
 // database credentials, and the registry's from_state check is the
 // compare-and-set that makes concurrent scrubbers safe.  Two scrubbers on
-// two hosts (sharing the store) may pick the same image: both unlink (one
-// finds nothing, which is fine), exactly one status change wins and the
-// other gets 409 and counts the image as done by another scrubber.  A file
+// two hosts (sharing the store) may pick the same image: exactly one status
+// change wins and removes the data; the other gets 409, leaves the data
+// alone and counts the image as done by another scrubber.  A file
 // is removed as an orphan only when the registry answered "no such image"
 // or showed it deleted/killed; any other registry error stops that step,
 // so an outage never turns live images into orphans.  Running it again is

@@ -82,6 +82,13 @@ Status RegistryClient::Call(const RequestContext& context, const std::string& me
   thread_local std::unique_ptr<httplib::Client> client;
   thread_local std::string client_target;
   thread_local size_t host_index = 0;  // the registry this thread uses
+  thread_local std::chrono::steady_clock::time_point last_used;
+  // The registry closes a connection idle for 5 s; one it closed while the
+  // network was cut never says so, and a write sent on it fails after it
+  // may have left.  Kept connections are therefore not reused after 4 s.
+  auto now = std::chrono::steady_clock::now();
+  if (client && now - last_used > std::chrono::seconds(4)) client.reset();
+  last_used = now;
   const size_t host_count = options_.unix_socket.empty() ? options_.hosts.size() : 1;
   std::string target;
   auto connect = [&] {

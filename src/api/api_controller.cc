@@ -14,6 +14,7 @@
 #include "glance/common/router.h"
 #include "glance/image/v2_request.h"
 #include "glance/registry/registry_client.h"
+#include "glance/store/incoming_writeback.h"
 #include "glance/store/store_set.h"
 #include "v1_handlers.h"
 #include "v2_handlers.h"
@@ -69,6 +70,7 @@ struct V2Route {
 StoreOptions StoreWithDataLocation(const ApiOptions& options) {
   StoreOptions store = options.store;
   store.file_location = options.data_location;
+  store.upload_companion_socket = DigestSocketFor(options.fcgi.socket_path);
   return store;
 }
 

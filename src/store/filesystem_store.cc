@@ -1,5 +1,7 @@
 #include "glance/store/filesystem_store.h"
 
+#include "glance/store/incoming_writeback.h"
+
 #include "digest.h"
 #include "unique_fd.h"
 
@@ -18,6 +20,7 @@
 #include <memory>
 #include <vector>
 
+#include "glance/common/logging.h"
 #include "glance/common/text.h"
 #include "glance/common/uuid.h"
 
@@ -144,6 +147,12 @@ Status FilesystemStore::Hash(const std::string& path, bool sync, ImageDigests* d
     if (fd.get() < 0 || fdatasync(fd.get()) != 0) return ErrnoStatus("cannot sync upload", errno);
     return Status::Ok();
   });
+  // The companion hashed the body while nginx received it (most of it,
+  // usually): its digests of exactly this file, or our own.
+  if (!companion_socket_.empty() && AskCompanionForDigests(companion_socket_, path, digests).ok()) {
+    LogDebug("upload " + path + ": digests from the companion");
+    return flush.get();
+  }
   int64_t sha_size = 0;
   std::string sha_hex;
   auto sha = std::async(std::launch::async, [&] {

@@ -42,6 +42,7 @@ StoreSet::StoreSet(StoreOptions options)
       options_(std::move(options)),
       file_(options_.datadir, options_.incoming_dir, options_.file_location) {
   if (!options_.image_cache_dir.empty()) cache_.emplace(options_.image_cache_dir);
+  if (!options_.upload_companion_socket.empty()) file_.UseUploadCompanion(options_.upload_companion_socket);
   if (options_.swift) {
     swift_ = std::make_unique<SwiftStore>(*options_.swift, file_, SwiftStore::kDefaultServeLocation,
                                           cache_ ? ImageCache::kZone : "off");

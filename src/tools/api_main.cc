@@ -92,6 +92,6 @@ int main(int argc, char** argv) {
       [&options] {
         // Named apart from the workers in ps/top and for the stack's tests.
         prctl(PR_SET_NAME, "glance-api-wb");
-        RunIncomingWriteback(options.incoming_dir);
+        RunIncomingWriteback(options.incoming_dir, DigestSocketFor(options.fcgi.socket_path));
       });
 }

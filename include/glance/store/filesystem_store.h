@@ -31,6 +31,9 @@ class FilesystemStore : public Store {
                   std::string serve_location = kDefaultServeLocation, int file_mode = 0640);
 
   const std::string& datadir() const { return datadir_; }
+  // Asks glance-api's upload companion (incoming_writeback.h), listening on
+  // `socket`, for the digests of an upload before hashing it here.
+  void UseUploadCompanion(std::string socket) { companion_socket_ = std::move(socket); }
 
   Status Prepare() const override;
 
@@ -71,6 +74,7 @@ class FilesystemStore : public Store {
   std::string incoming_dir_;
   std::string serve_location_;
   int file_mode_;
+  std::string companion_socket_;
 };
 
 }  // namespace glance

@@ -35,6 +35,7 @@ struct StoreOptions {
   std::string file_location = FilesystemStore::kDefaultServeLocation;
   std::optional<SwiftStoreOptions> swift;  // when "swift" is among the stores
   std::string image_cache_dir;             // [DEFAULT] image_cache_dir; empty: no cache
+  std::string upload_companion_socket;     // glance-api's only (incoming_writeback.h)
 
   // Throws ConfigError for an unknown store, a default store that is not
   // among the stores, or a bad swift option.

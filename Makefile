@@ -136,14 +136,16 @@ SWIFT_E2E_RUN := $(if $(E2E_SRCS),--env GLANCE_E2E_STORE=swift --run-test $(SWIF
 # runs every test binary on the release build, then the e2e data suites on
 # the Swift store, then the package test
 # (builds, installs, serves and purges the .debs where the machine allows it;
-# it says when it skips), then every test binary again on the ASan+UBSan
+# it says when it skips), the scale-out test, then every test binary again on the ASan+UBSan
 # build (daemons included), and prints one "N passed, N failed" line.
 PACKAGE_TEST := test/package/run
+# Several hosts in network namespaces (root only; it says when it skips).
+SCALE_TEST := test/scale/run
 test:
 	@scripts/install-deps
 	@$(MAKE) check-tests
 	@$(MAKE) asan-build
-	@$(ASAN_ENV) GLANCE_DEB_REUSE_BUILD=1 scripts/run-tests $(TEST_BINARIES) $(SWIFT_E2E_RUN) $(PACKAGE_TEST) \
+	@$(ASAN_ENV) GLANCE_DEB_REUSE_BUILD=1 scripts/run-tests $(TEST_BINARIES) $(SWIFT_E2E_RUN) $(PACKAGE_TEST) $(SCALE_TEST) \
 	  --bin-dir $(CURDIR)/build/asan/bin $(ASAN_TEST_BINARIES)
 
 # Only the sanitizer half of `make test`.
@@ -197,10 +199,11 @@ stop:
 	@scripts/stack stop
 
 # Benchmarks beside same-run nginx baselines; prints a Markdown table.
+# PEER=glance adds a second table: our v2 API beside Debian's glance-api.
 bench:
 	@scripts/install-deps
 	@$(MAKE) all
-	@scripts/bench
+	@scripts/bench $(if $(PEER),--peer $(PEER))
 
 # Soak test on a stack of its own (not part of `make test`): SOAK_MINUTES
 # (30) of mixed load, RSS per minute, then the store checked against the

@@ -37,15 +37,16 @@ bool ConnectionLost(soci::session& session) {
 }
 
 // An idle connection has nothing to read: if its socket is readable, the
-// server closed it (restart, crash, failover) or sent a notice; libpq then
-// tells which.  Catches the common case before a statement is lost on it.
+// server is closing it (restart, crash, failover, a terminated backend,
+// whose last words are an error message before the close) or, rarely,
+// sent a notice.  Either way a new connection is cheaper than a statement
+// lost on it.
 bool IdleConnectionBroken(soci::session& session) {
   auto* backend = static_cast<soci::postgresql_session_backend*>(session.get_backend());
   if (backend == nullptr || backend->conn_ == nullptr) return true;
   pollfd socket{PQsocket(backend->conn_), POLLIN, 0};
   if (socket.fd < 0) return true;
-  if (poll(&socket, 1, 0) <= 0) return false;
-  return PQconsumeInput(backend->conn_) == 0 || PQstatus(backend->conn_) != CONNECTION_OK;
+  return poll(&socket, 1, 0) != 0;
 }
 
 }  // namespace

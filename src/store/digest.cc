@@ -8,9 +8,7 @@
 
 namespace glance {
 
-namespace {
-
-std::string Hex(const unsigned char* digest, unsigned int length) {
+std::string HexOf(const unsigned char* digest, unsigned int length) {
   static const char* kHex = "0123456789abcdef";
   std::string hex;
   for (unsigned int i = 0; i < length; ++i) {
@@ -19,8 +17,6 @@ std::string Hex(const unsigned char* digest, unsigned int length) {
   }
   return hex;
 }
-
-}  // namespace
 
 int DigestRange(int fd, const EVP_MD* algorithm, off_t offset, int64_t length, std::string* hex,
                 int64_t* size) {
@@ -43,7 +39,7 @@ int DigestRange(int fd, const EVP_MD* algorithm, off_t offset, int64_t length, s
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_length = 0;
   if (EVP_DigestFinal_ex(ctx.get(), digest, &digest_length) != 1) return EIO;
-  *hex = Hex(digest, digest_length);
+  *hex = HexOf(digest, digest_length);
   *size = done;
   return 0;
 }
@@ -52,7 +48,7 @@ std::string Md5Hex(const std::string& text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(text.data(), text.size(), digest, &length, EVP_md5(), nullptr);
-  return Hex(digest, length);
+  return HexOf(digest, length);
 }
 
 }  // namespace glance

@@ -16,6 +16,9 @@ namespace glance {
 int DigestRange(int fd, const EVP_MD* algorithm, off_t offset, int64_t length, std::string* hex,
                 int64_t* size);
 
+// A digest's bytes as lower-case hex.
+std::string HexOf(const unsigned char* digest, unsigned int length);
+
 // MD5 of `text`, lower-case hex.
 std::string Md5Hex(const std::string& text);
 

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <vector>
 
+#include "digest.h"
 #include "glance/common/logging.h"
 #include "unique_fd.h"
 
@@ -44,16 +45,6 @@ DigestContext NewContext(const EVP_MD* algorithm) {
   return ctx;
 }
 
-std::string Hex(const unsigned char* digest, unsigned int length) {
-  static const char* kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 15]);
-  }
-  return hex;
-}
-
 // The digest so far, leaving the running context as it was.
 std::string Snapshot(EVP_MD_CTX* running) {
   DigestContext copy(EVP_MD_CTX_new(), EVP_MD_CTX_free);
@@ -63,7 +54,7 @@ std::string Snapshot(EVP_MD_CTX* running) {
       EVP_DigestFinal_ex(copy.get(), digest, &length) != 1) {
     return "";
   }
-  return Hex(digest, length);
+  return HexOf(digest, length);
 }
 
 struct TrackedFile {

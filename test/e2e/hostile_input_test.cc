@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "e2e.h"
+#include "v2.h"
 #include "glance/common/text.h"
 
 using namespace e2e;
@@ -28,18 +29,6 @@ std::string RawRequest(const std::string& method, const std::string& target,
   return request + "\r\n" + body;
 }
 
-// The API's error format: text/plain starting with the status line's code,
-// or the JSON object when the client asked for JSON.
-bool InApiErrorFormat(const Reply& reply, bool json_asked) {
-  std::string type = reply.Header("Content-Type");
-  if (json_asked) {
-    if (type.rfind("application/json", 0) != 0) return false;
-    json body = json::parse(reply.body, nullptr, false);
-    return body.is_object() && body.contains("code") && body.contains("message");
-  }
-  return type.rfind("text/plain", 0) == 0 &&
-         reply.body.rfind(std::to_string(reply.status) + " ", 0) == 0;
-}
 
 void RunAttempts(const std::vector<Attempt>& attempts, bool json_asked = false) {
   Stack& stack = NoAuthStack();

@@ -108,10 +108,7 @@ Md5::~Md5() { EVP_MD_CTX_free(ctx_); }
 
 void Md5::Update(const char* data, size_t size) { EVP_DigestUpdate(ctx_, data, size); }
 
-std::string Md5::HexDigest() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx_, digest, &length);
+std::string HexOf(const unsigned char* digest, unsigned int length) {
   static const char* kHex = "0123456789abcdef";
   std::string out;
   for (unsigned int i = 0; i < length; ++i) {
@@ -119,6 +116,13 @@ std::string Md5::HexDigest() {
     out.push_back(kHex[digest[i] & 15]);
   }
   return out;
+}
+
+std::string Md5::HexDigest() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx_, digest, &length);
+  return HexOf(digest, length);
 }
 
 std::string Md5Hex(const std::string& data) {

@@ -60,6 +60,8 @@ class Md5 {
   EVP_MD_CTX* ctx_;
 };
 std::string Md5Hex(const std::string& data);
+// A digest's bytes as lower-case hex.
+std::string HexOf(const unsigned char* digest, unsigned int length);
 // The same `size` pseudo-random bytes for the same seed, so a failure can
 // be replayed.
 std::string RandomBytes(size_t size, uint64_t seed);

@@ -447,7 +447,7 @@ BOOST_AUTO_TEST_CASE(object_server_killed_mid_upload_leaves_nothing_after_the_sc
   // goes on only from a pause in which every segment file is also in the
   // listing (an object server paused between writing a segment and
   // updating its container would leave a file no listing shows).
-  int files = 0, listed = 0, seen = 0;
+  int files = 0, listed = 0, seen = 0, pauses = 0;
   while (!answered) {
     bool more = WaitFor([&] { return answered || swift.DataFiles() - baseline > seen; }, std::chrono::seconds(60),
                         std::chrono::milliseconds(1));
@@ -455,6 +455,7 @@ BOOST_AUTO_TEST_CASE(object_server_killed_mid_upload_leaves_nothing_after_the_sc
     if (answered) break;
     swift.PauseObject();
     paused = true;
+    ++pauses;
     std::this_thread::sleep_for(std::chrono::milliseconds(300));  // updates already sent land
     files = swift.DataFiles() - baseline;
     listed = static_cast<int>(swift.Names(segments, id + "/").size());
@@ -465,7 +466,7 @@ BOOST_AUTO_TEST_CASE(object_server_killed_mid_upload_leaves_nothing_after_the_sc
   }
   BOOST_TEST_REQUIRE(!answered.load(), "the upload ended before the object server could be stopped: "
                                            << reply.Describe());
-  BOOST_TEST_MESSAGE("object server stopped after " << listed << " of 30 segments");
+  BOOST_TEST_MESSAGE("object server stopped after " << listed << " of 30 segments (pause " << pauses << ")");
   BOOST_TEST_REQUIRE(listed < 30);
   swift.KillObject();
   paused = false;

@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <iostream>
+
 #include "e2e.h"
 
 extern char** environ;
@@ -22,7 +24,9 @@ struct EmergencyStop {
   std::vector<char*> argv, envp;
   const void* owner = nullptr;
 };
-EmergencyStop g_emergency[8];
+// Enough for every stack, Keystone and Swift one run has up at once (the
+// swift_store suite alone adds six).
+EmergencyStop g_emergency[32];
 
 void OnTerminatingSignal(int signal_number) {
   for (auto& slot : g_emergency) {
@@ -69,6 +73,9 @@ void ArmEmergencyStop(const void* owner, const std::vector<std::string>& args,
     slot.active = 1;
     return;
   }
+  std::cerr << "e2e: no emergency-stop slot is free: an interrupted run would leave this running:";
+  for (const std::string& a : args) std::cerr << " " << a;
+  std::cerr << "\n";
 }
 
 void DisarmEmergencyStop(const void* owner) {

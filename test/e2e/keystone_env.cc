@@ -24,6 +24,9 @@ std::string ScriptPath() {
 void Keystone::StartInBackground() {
   dir_ = RequireEnv("GLANCE_TEST_TMPDIR") + "/keystone-" + std::to_string(getpid());
   log_ = dir_ + ".log";
+  // Armed before `up` runs: an interrupt while Keystone starts must stop
+  // it too (`down` waits for `up`'s lock on the directory).
+  ArmEmergencyStop(this, {ScriptPath(), "down", dir_}, {});
   starting_ = std::thread([this] {
     int rc = RunCommand({ScriptPath(), "up", dir_}, {}, log_, std::chrono::seconds(300));
     if (rc != 0) start_error_ = "scripts/keystone up failed (" + std::to_string(rc) + "): " + TailOfFile(log_, 3000);
@@ -45,7 +48,6 @@ void Keystone::Wait() {
       }
       if (!vars_.count("KEYSTONE_URL")) start_error_ = "keystone.env has no KEYSTONE_URL";
       started_ = start_error_.empty();
-      if (started_) ArmEmergencyStop(this, {ScriptPath(), "down", dir_}, {});
     }
   }
   if (!started_) throw std::runtime_error("Keystone is not running: " + start_error_);

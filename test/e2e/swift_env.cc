@@ -52,6 +52,10 @@ Swift::~Swift() {
 
 void Swift::StartInBackground(const std::string& keystone_dir) {
   if (starting_.joinable() || started_) return;
+  // Armed before `up` runs: an interrupt while Swift starts must stop it
+  // too (`down` waits for `up`'s lock on the directory).
+  ArmEmergencyStop(this, {ScriptPath(), "down", dir_}, {});
+  armed_ = true;
   starting_ = std::thread([this, keystone_dir] {
     std::vector<std::string> args{ScriptPath(), "up", dir_};
     if (!keystone_dir.empty()) {
@@ -82,10 +86,6 @@ void Swift::Wait() {
       if (!vars_.count("SWIFT_STORAGE_URL")) start_error_ = "swift.env has no SWIFT_STORAGE_URL";
     }
     started_ = start_error_.empty();
-    // `down` also after a failed start: a half-started Swift is stopped by
-    // `up` itself, but the emergency stop costs nothing.
-    ArmEmergencyStop(this, {ScriptPath(), "down", dir_}, {});
-    armed_ = true;
   }
   if (!started_) {
     throw std::runtime_error("Swift is not running: " +
@@ -102,7 +102,11 @@ void Swift::Stop(bool keep_logs) {
     }
   }
   std::error_code ec;
-  if (!fs::exists(dir_, ec)) return;
+  if (!fs::exists(dir_, ec)) {
+    if (armed_) DisarmEmergencyStop(this);
+    armed_ = false;
+    return;
+  }
   int rc = RunCommand({ScriptPath(), "down", dir_}, {}, log_, std::chrono::seconds(60));
   if (rc != 0) std::cerr << "e2e: scripts/swift down " << dir_ << " failed: " << TailOfFile(log_, 1500) << "\n";
   if (armed_) DisarmEmergencyStop(this);

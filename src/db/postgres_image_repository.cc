@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "glance/common/logging.h"
+#include "glance/common/text.h"
 #include "glance/common/uuid.h"
 #include "glance/db/database_url.h"
 #include "glance/db/list_sql.h"
@@ -136,10 +137,47 @@ void ReplaceLocation(DbSession& s, const std::string& id, const std::string& url
 
 }  // namespace
 
+Status PostgresImageRepository::MetadataEpoch(int64_t* epoch) {
+  FreshRead::Reading reading;
+  Status s = epoch_.Get(
+      [&](int64_t* value) {
+        return pool_->Run([&](DbSession& session) {
+          auto rows = sql::Select(session, "SELECT CAST(n AS text) FROM metadata_epoch", {});
+          if (rows.empty() || !rows[0][0]) return Status::Internal("metadata_epoch has no row");
+          *value = std::stoll(*rows[0][0]);
+          return Status::Ok();
+        });
+      },
+      &reading);
+  *epoch = reading.value;
+  return s;
+}
+
+std::optional<int64_t> PostgresImageRepository::CacheEpoch() {
+  if (!cache_) return std::nullopt;
+  int64_t epoch = 0;
+  if (!MetadataEpoch(&epoch).ok()) return std::nullopt;
+  return epoch;
+}
+
 Status PostgresImageRepository::Get(const RequestContext& context, const std::string& id,
                                     Image* image) {
   if (!IsUuidLike(id)) return NotFound(id);
-  return pool_->Run([&](DbSession& s) { return LoadVisible(s, context, id, image); });
+  std::optional<int64_t> epoch = CacheEpoch();
+  const std::string lower_id = ToLower(id);
+  if (epoch) {
+    if (auto cached = cache_->FindImage(lower_id, *epoch)) {
+      std::optional<bool> visible = VisibleWithoutDatabase(context, *cached);
+      if (visible && !*visible) return NotFound(id);
+      if (visible) {
+        *image = *cached;
+        return Status::Ok();
+      }
+    }
+  }
+  Status s = pool_->Run([&](DbSession& session) { return LoadVisible(session, context, id, image); });
+  if (s.ok() && epoch) cache_->PutImage(*image, *epoch);
+  return s;
 }
 
 // Lists may be answered by the replica, but never with less than the
@@ -150,6 +188,28 @@ Status PostgresImageRepository::Get(const RequestContext& context, const std::st
 Status PostgresImageRepository::ListJson(const RequestContext& context, const ListQuery& query,
                                          ListShape shape, std::string* json_array,
                                          ListTail* tail) {
+  std::optional<int64_t> epoch = CacheEpoch();
+  if (!epoch) return ListUncached(context, query, shape, json_array, tail);
+  // Everything the page depends on: its SQL and parameters (the context's
+  // visibility is in them), the shape and how the marker is checked.
+  SqlText sql = BuildListSql(query, context, "");
+  std::string key = std::to_string(static_cast<int>(shape)) + '\n' +
+                    std::to_string(static_cast<int>(query.api)) + '\n' +
+                    (context.is_admin ? "admin\n" : "\n") + context.owner.value_or("") + '\n' +
+                    query.marker.value_or("") + '\n' + sql.text;
+  for (const std::string& param : sql.params) key += '\n' + param;
+  if (cache_->FindList(key, *epoch, json_array, tail)) return Status::Ok();
+  ListTail filled;
+  Status s = ListUncached(context, query, shape, json_array, &filled);
+  if (!s.ok()) return s;
+  cache_->PutList(key, *epoch, *json_array, filled);
+  if (tail) *tail = filled;
+  return s;
+}
+
+Status PostgresImageRepository::ListUncached(const RequestContext& context,
+                                             const ListQuery& query, ListShape shape,
+                                             std::string* json_array, ListTail* tail) {
   if (replica_) {
     std::string primary_lsn;
     Status asked = pool_->Run([&](DbSession& s) {
@@ -372,8 +432,12 @@ Status OpenPostgresImageRepository(const DatabaseOptions& options,
                                             options.pool_timeout_seconds,
                                             options.statement_timeout_ms);
   }
-  *repository =
-      std::make_unique<db::PostgresImageRepository>(std::move(pool), std::move(replica));
+  std::unique_ptr<db::MetadataCache> cache;
+  if (options.metadata_cache_entries > 0) {
+    cache = std::make_unique<db::MetadataCache>(options.metadata_cache_entries);
+  }
+  *repository = std::make_unique<db::PostgresImageRepository>(std::move(pool), std::move(replica),
+                                                              std::move(cache));
   return Status::Ok();
 }
 

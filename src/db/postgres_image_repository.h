@@ -10,7 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include "glance/common/fresh_read.h"
 #include "glance/db/image_repository.h"
+#include "metadata_cache.h"
 #include "session_pool.h"
 
 namespace glance::db {
@@ -18,8 +20,10 @@ namespace glance::db {
 class PostgresImageRepository : public ImageRepository {
  public:
   // `replica` (may be null): see DatabaseOptions::slave_connection.
-  PostgresImageRepository(std::unique_ptr<SessionPool> pool, std::unique_ptr<SessionPool> replica)
-      : pool_(std::move(pool)), replica_(std::move(replica)) {}
+  // `cache` (may be null): see MetadataCache.
+  PostgresImageRepository(std::unique_ptr<SessionPool> pool, std::unique_ptr<SessionPool> replica,
+                          std::unique_ptr<MetadataCache> cache)
+      : pool_(std::move(pool)), replica_(std::move(replica)), cache_(std::move(cache)) {}
 
   Status Get(const RequestContext& context, const std::string& id, Image* image) override;
   Status ListJson(const RequestContext& context, const ListQuery& query, ListShape shape,
@@ -34,6 +38,7 @@ class PostgresImageRepository : public ImageRepository {
   Status StorageUsage(const RequestContext& context, int64_t* bytes) override;
   Status KillStaleUploads(const RequestContext& context, int64_t stale_seconds,
                           std::vector<std::string>* ids) override;
+  Status MetadataEpoch(int64_t* epoch) override;
 
   Status ListMembers(const RequestContext& context, const std::string& image_id,
                      std::vector<ImageMember>* members) override;
@@ -52,11 +57,18 @@ class PostgresImageRepository : public ImageRepository {
                          ImageMember* updated) override;
 
  private:
+  // The epoch for the cache, or nullopt when there is no cache or the
+  // epoch could not be read (the request then goes to the database).
+  std::optional<int64_t> CacheEpoch();
+  Status ListUncached(const RequestContext& context, const ListQuery& query, ListShape shape,
+                      std::string* json_array, ListTail* tail);
   Status ListOn(DbSession& s, const RequestContext& context, const ListQuery& query,
                 ListShape shape, std::string* json_array, ListTail* tail);
 
   std::unique_ptr<SessionPool> pool_;
   std::unique_ptr<SessionPool> replica_;
+  std::unique_ptr<MetadataCache> cache_;
+  FreshRead epoch_;
 };
 
 }  // namespace glance::db

@@ -54,13 +54,22 @@ Status LoadRow(DbSession& s, const std::string& id, bool for_update, Image* imag
 
 // spec §8.1; the membership query runs only when the answer depends on it
 // (a private image of another owner, asked by a non-admin).
+bool MembershipDecides(const RequestContext& context, const Image& image) {
+  return !context.is_admin && !image.deleted && image.visibility == "shared" && image.owner &&
+         image.owner != context.owner && context.owner;
+}
+
 bool VisibleTo(DbSession& s, const RequestContext& context, const Image& image) {
-  bool member_needed = !context.is_admin && !image.deleted && image.visibility == "shared" &&
-                       image.owner && image.owner != context.owner;
-  return IsVisible(context, image, member_needed && IsMember(s, image.id, context.owner));
+  return IsVisible(context, image,
+                   MembershipDecides(context, image) && IsMember(s, image.id, context.owner));
 }
 
 }  // namespace
+
+std::optional<bool> VisibleWithoutDatabase(const RequestContext& context, const Image& image) {
+  if (MembershipDecides(context, image)) return std::nullopt;
+  return IsVisible(context, image, false);
+}
 
 Status NotFound(const std::string& id) {
   return Status::NotFound("No image found with ID " + id);

@@ -6,6 +6,7 @@
 #define GLANCE_SRC_DB_VISIBILITY_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "glance/common/request_context.h"
@@ -26,6 +27,10 @@ Status LoadVisible(DbSession& s, const RequestContext& context, const std::strin
 // even for admins).
 Status LoadLiveVisible(DbSession& s, const RequestContext& context, const std::string& id,
                        Image* image);
+
+// Whether the context sees an image already loaded, or nullopt when that
+// depends on a membership only the database knows.
+std::optional<bool> VisibleWithoutDatabase(const RequestContext& context, const Image& image);
 
 // Row locks for a change, taken inside the caller's transaction; `id` is
 // lower-case.  Mutable: by an admin or the owner.

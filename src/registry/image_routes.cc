@@ -155,6 +155,16 @@ Status KillStaleUploads(const Services& services, const Call& call, Reply* reply
   return Status::Ok();
 }
 
+// {"epoch": N}: the api's image cache asks whether anything changed since
+// it last looked (src/api/image_read_cache.h).
+Status Epoch(const Services& services, const Call&, Reply* reply) {
+  int64_t epoch = 0;
+  Status s = services.repository->MetadataEpoch(&epoch);
+  if (!s.ok()) return s;
+  reply->json = json{{"epoch", epoch}};
+  return Status::Ok();
+}
+
 }  // namespace
 
 void AddImageRoutes(Router<Handler>* router) {
@@ -170,6 +180,7 @@ void AddImageRoutes(Router<Handler>* router) {
   router->Add("DELETE", "/images/{id}", Delete);
   router->Add("GET", "/storage-usage", Usage);
   router->Add("POST", "/maintenance/stale-uploads", KillStaleUploads);
+  router->Add("GET", "/metadata-epoch", Epoch);
 }
 
 }  // namespace glance::registry

@@ -56,6 +56,11 @@ RegistryOptions RegistryOptions::FromConfig(const Config& config) {
   if (o.database.pool_size < 1) throw ConfigError("[database] max_pool_size must be positive");
   o.database.pool_timeout_seconds =
       static_cast<int>(config.GetInt("database", "pool_timeout", o.database.pool_timeout_seconds));
+  o.database.metadata_cache_entries = static_cast<int>(config.GetInt(
+      "database", "metadata_cache_entries", o.database.metadata_cache_entries));
+  if (o.database.metadata_cache_entries < 0) {
+    throw ConfigError("[database] metadata_cache_entries must not be negative");
+  }
   return o;
 }
 

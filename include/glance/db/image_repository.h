@@ -74,6 +74,9 @@ class ImageRepository {
   // /maintenance/stale-uploads).
   virtual Status KillStaleUploads(const RequestContext& context, int64_t stale_seconds,
                                   std::vector<std::string>* ids) = 0;
+  // The metadata epoch (sql/005_metadata_epoch.sql) as a read that began
+  // after this call began saw it: it changes with every committed write.
+  virtual Status MetadataEpoch(int64_t* epoch) = 0;
 
   virtual Status ListMembers(const RequestContext& context, const std::string& image_id,
                              std::vector<ImageMember>* members) = 0;
@@ -105,6 +108,9 @@ struct DatabaseOptions {
   int pool_size = 10;      // [database] max_pool_size
   int pool_timeout_seconds = 30;
   int statement_timeout_ms = 30000;
+  // [database] metadata_cache_entries: images (and as many list pages) the
+  // registry keeps between writes (src/db/metadata_cache.h); 0: no cache.
+  int metadata_cache_entries = 10000;
 };
 
 // Fails with kInvalidArgument for a connection URL that is not PostgreSQL.

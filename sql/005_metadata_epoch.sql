@@ -1,0 +1,41 @@
+-- The registries' metadata cache (src/db/metadata_cache.h) is kept coherent
+-- by one counter: every transaction that changes image metadata adds one to
+-- it as it commits, whoever wrote it (a registry, the scrubber, an operator
+-- with psql).  A registry answers from its cache only what it cached at the
+-- counter's current value, read from the primary after the request arrived,
+-- so no write acknowledged to anyone before is ever missed.
+CREATE TABLE metadata_epoch (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    n bigint NOT NULL
+);
+INSERT INTO metadata_epoch (n) VALUES (0);
+
+-- Once per transaction, at its commit: the row lock is taken when the
+-- transaction holds every other lock it will ever take, so it cannot
+-- deadlock with row locks, and the counter's order is the commit order.
+CREATE FUNCTION bump_metadata_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('glance.metadata_epoch_bumped', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM set_config('glance.metadata_epoch_bumped', 'on', true);
+    UPDATE metadata_epoch SET n = n + 1;
+    RETURN NULL;
+END
+$$;
+
+CREATE CONSTRAINT TRIGGER images_metadata_epoch
+    AFTER INSERT OR UPDATE OR DELETE ON images
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_metadata_epoch();
+CREATE CONSTRAINT TRIGGER image_properties_metadata_epoch
+    AFTER INSERT OR UPDATE OR DELETE ON image_properties
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_metadata_epoch();
+CREATE CONSTRAINT TRIGGER image_locations_metadata_epoch
+    AFTER INSERT OR UPDATE OR DELETE ON image_locations
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_metadata_epoch();
+CREATE CONSTRAINT TRIGGER image_members_metadata_epoch
+    AFTER INSERT OR UPDATE OR DELETE ON image_members
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_metadata_epoch();
+CREATE CONSTRAINT TRIGGER image_tags_metadata_epoch
+    AFTER INSERT OR UPDATE OR DELETE ON image_tags
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_metadata_epoch();

@@ -16,6 +16,7 @@
 #include "glance/registry/registry_client.h"
 #include "glance/store/incoming_writeback.h"
 #include "glance/store/store_set.h"
+#include "image_read_cache.h"
 #include "v1_handlers.h"
 #include "v2_handlers.h"
 
@@ -74,6 +75,9 @@ StoreOptions StoreWithDataLocation(const ApiOptions& options) {
   return store;
 }
 
+// Images each worker process keeps (a few MiB at most).
+constexpr size_t kReadCacheEntries = 2000;
+
 }  // namespace
 
 class ApiController::Impl {
@@ -84,7 +88,10 @@ class ApiController::Impl {
         store_(std::make_unique<StoreSet>(StoreWithDataLocation(options_))),
         sources_(options_.external_sources),
         uploads_(options_, &registry_, store_.get(), &sources_),
-        services_{options_, registry_, *store_, sources_, uploads_},
+        read_cache_(registry_, std::chrono::milliseconds(options_.metadata_cache_lease_ms),
+                    kReadCacheEntries),
+        services_{options_, registry_, *store_, sources_, uploads_,
+                  read_cache_.enabled() ? &read_cache_ : nullptr},
         auth_(auth::MakeApiAuthenticator(options_.context, options_.keystone)) {
     router_.Add("GET", "/", &ListIndex);
     router_.Add("GET", "/images", &ListIndex);
@@ -126,6 +133,7 @@ class ApiController::Impl {
     }
     response->SetHeader("x-openstack-request-id", call.context.request_id);
     response->log_context = LogTag(call.context);
+    read_cache_.WaitOutLeases();
   }
 
   void StartWorker() const { uploads_.StartWorker(); }
@@ -285,6 +293,7 @@ class ApiController::Impl {
   std::unique_ptr<const Store> store_;
   ExternalSources sources_;
   mutable UploadFlow uploads_;
+  mutable ImageReadCache read_cache_;
   ApiServices services_;
   std::unique_ptr<Authenticator> auth_;
   Router<V1Handler> router_;

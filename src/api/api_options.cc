@@ -62,6 +62,11 @@ ApiOptions ApiOptions::FromConfig(const Config& config) {
                                     o.datadir + "/_incoming");
   o.store = StoreOptions::FromConfig(config);
   o.delayed_delete = config.GetBool("DEFAULT", "delayed_delete", o.delayed_delete);
+  o.metadata_cache_lease_ms = static_cast<int>(
+      config.GetInt("DEFAULT", "metadata_cache_lease_ms", o.metadata_cache_lease_ms));
+  if (o.metadata_cache_lease_ms < 0 || o.metadata_cache_lease_ms > 1000) {
+    throw ConfigError("metadata_cache_lease_ms must be between 0 and 1000");
+  }
   o.public_endpoint = config.GetString("DEFAULT", "public_endpoint", "");
   o.bind_port = static_cast<int>(config.GetInt("DEFAULT", "bind_port", o.bind_port));
   std::vector<std::string> own{"local:" + std::to_string(o.bind_port),

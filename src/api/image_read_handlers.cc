@@ -6,6 +6,7 @@
 #include "glance/common/uuid.h"
 #include "glance/image/image_headers.h"
 #include "glance/image/list_query.h"
+#include "image_read_cache.h"
 #include "v1_handlers.h"
 
 namespace glance::api {
@@ -98,10 +99,19 @@ Status RedirectToSource(const ApiServices& v1, ApiCall& call, const Image& image
 Status ListIndex(const ApiServices& v1, ApiCall& call) { return List(v1, call, false); }
 Status ListDetail(const ApiServices& v1, ApiCall& call) { return List(v1, call, true); }
 
+Status ReadImage(const ApiServices& api, const ApiCall& call, const std::string& lower_id,
+                 Image* image) {
+  const std::string& method = call.request.method;
+  if (api.read_cache && (method == "GET" || method == "HEAD")) {
+    return api.read_cache->GetImage(call.context, lower_id, image);
+  }
+  return api.registry.GetImage(call.context, lower_id, image);
+}
+
 Status GetVisible(const ApiServices& v1, ApiCall& call, Image* image) {
   const std::string& id = call.params[0];
   if (!IsUuidLike(id)) return Status::NotFound("No image found with ID " + id);
-  return v1.registry.GetImage(call.context, ToLower(id), image);
+  return ReadImage(v1, call, ToLower(id), image);
 }
 
 Status ShowMeta(const ApiServices& v1, ApiCall& call) {

@@ -18,6 +18,8 @@
 
 namespace glance::api {
 
+class ImageReadCache;
+
 struct ApiCall {
   const HttpRequest& request;
   RequestContext context;
@@ -32,7 +34,15 @@ struct ApiServices {
   const Store& store;
   const ExternalSources& sources;
   UploadFlow& uploads;
+  // GET and HEAD requests read images through it when set
+  // (image_read_cache.h); null in unit tests.
+  ImageReadCache* read_cache = nullptr;
 };
+
+// The image `lower_id` as the registry shows it to the call's context,
+// through the read cache for GET and HEAD requests.
+Status ReadImage(const ApiServices& api, const ApiCall& call, const std::string& lower_id,
+                 Image* image);
 
 using V1Handler = Status (*)(const ApiServices&, ApiCall&);
 

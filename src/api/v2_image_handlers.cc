@@ -40,7 +40,7 @@ Status ReadOnlyRefusal() { return Status::Forbidden("Read-only access"); }
 Status GetLiveImage(const ApiServices& api, const ApiCall& call, Image* image) {
   const std::string& id = call.params[0];
   if (!IsUuidLike(id)) return Status::NotFound("No image found with ID " + id);
-  Status s = api.registry.GetImage(call.context, ToLower(id), image);
+  Status s = ReadImage(api, call, ToLower(id), image);
   if (s.ok() && (image->deleted || image->status == "deleted")) {
     return Status::NotFound("No image found with ID " + id);
   }

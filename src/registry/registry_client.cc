@@ -53,7 +53,15 @@ Status MemberFrom(const json& body, ImageMember* member) {
   return MemberFromRegistryJson(body["member"], member);
 }
 
+thread_local std::optional<RegistryClient::Clock::time_point> last_change;
+
 }  // namespace
+
+std::optional<RegistryClient::Clock::time_point> RegistryClient::TakeLastChange() {
+  std::optional<Clock::time_point> taken = last_change;
+  last_change.reset();
+  return taken;
+}
 
 RegistryClientOptions RegistryClientOptions::FromConfig(const Config& config) {
   RegistryClientOptions o;
@@ -155,6 +163,7 @@ Status RegistryClient::Call(const RequestContext& context, const std::string& me
     }
     result = send();
   }
+  if (method != "GET" && !(method == "POST" && path == "/images")) last_change = Clock::now();
   if (DebugLogging()) {
     Log(LogLevel::kDebug, context.request_id,
         "registry " + method + " " + path + " -> " +
@@ -179,6 +188,18 @@ Status RegistryClient::GetImage(const RequestContext& context, const std::string
   Reply reply;
   Status s = Call(context, "GET", "/images/" + UrlEncode(id), std::nullopt, {}, &reply);
   return s.ok() ? ImageFrom(reply.body, image) : s;
+}
+
+Status RegistryClient::MetadataEpoch(const RequestContext& context, int64_t* epoch) {
+  Reply reply;
+  Status s = Call(context, "GET", "/metadata-epoch", std::nullopt, {}, &reply);
+  if (!s.ok()) return s;
+  if (!reply.body.is_object() || !reply.body.contains("epoch") ||
+      !reply.body["epoch"].is_number_integer()) {
+    return Status::Unavailable("The registry answered the metadata epoch in an unknown shape.");
+  }
+  *epoch = reply.body["epoch"].get<int64_t>();
+  return Status::Ok();
 }
 
 Status RegistryClient::ListImagesJson(const RequestContext& context, bool detail,

@@ -37,7 +37,9 @@ void InstallSignalHandlers();
 
 class Stack {
  public:
-  // `extra_env` adds scripts/stack settings (e.g. GLANCE_ALLOW_ANONYMOUS).
+  // `extra_env` adds scripts/stack settings (e.g. GLANCE_ALLOW_ANONYMOUS);
+  // with GLANCE_DB_URL (another stack's DatabaseUrl()) the stack is a
+  // second node of that one, on its database, and leaves it in place.
   // Under GLANCE_E2E_STORE=swift (SwiftMode()) a stack without STORE gets
   // STORE=swift.  A stack with STORE=swift and no SWIFT_DIR uses the
   // run's Swift (TheSwift()); each such stack keeps its images in a
@@ -60,6 +62,7 @@ class Stack {
 
   const std::string& name() const { return name_; }
   const std::string& var_dir() const { return var_dir_; }
+  const std::string& DatabaseUrl() const { return db_url_; }
   // GLANCE_STORE_DIR of extra_env when given (a filesystem of the test's own).
   std::string StoreDir() const {
     auto given = extra_env_.find("GLANCE_STORE_DIR");

@@ -146,17 +146,19 @@ void Stack::Start() {
     api_port_ = ports[0];
     registry_port_ = ports[1];
     db_name_ = "glance_e2e_" + std::to_string(getpid()) + "_" + name_;
-    {
+    if (!Setting("GLANCE_DB_URL").empty()) {
+      db_url_ = Setting("GLANCE_DB_URL");  // another stack's: a second node of it
+    } else {
       soci::session session(soci::postgresql, TestPgConnect("postgres"));
       int exists = 0;
       session << "SELECT count(*) FROM pg_database WHERE datname = :name", soci::use(db_name_),
           soci::into(exists);
       if (exists) session << "DROP DATABASE " + Quote(db_name_) + " WITH (FORCE)";
       session << "CREATE DATABASE " + Quote(db_name_);
+      db_created_ = true;
+      db_url_ = "postgresql://postgres@/" + db_name_ + "?host=" +
+                RequireEnv("GLANCE_TEST_PG_HOST") + "&port=" + RequireEnv("GLANCE_TEST_PG_PORT");
     }
-    db_created_ = true;
-    db_url_ = "postgresql://postgres@/" + db_name_ + "?host=" + RequireEnv("GLANCE_TEST_PG_HOST") +
-              "&port=" + RequireEnv("GLANCE_TEST_PG_PORT");
     if (UsesSwift() && !extra_env_.count("SWIFT_DIR")) {
       TheSwift().Wait();
       extra_env_["SWIFT_DIR"] = TheSwift().dir();

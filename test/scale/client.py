@@ -21,6 +21,13 @@ whole loop in this one process and prints one JSON object on stdout.
   ids URL...                   the ids of the image list at each URL
   swifthead AUTH USER KEY CONTAINER ID...
                                the status of a HEAD of each object (tempauth)
+  coherence SECONDS BASE...    one image created through the first api node
+                               BASE (http://host:port), its property v set
+                               to 1, 2, ... through each node in turn and
+                               read back through every node after each
+                               acknowledgement, while two threads per node
+                               HEAD it in a loop: reads that showed a value
+                               older than one acknowledged before they began
 
 Every request carries trusted-auth identity headers (the lab's api nodes
 run [paste_deploy] flavor = trusted-auth behind the lab's own nginx)."""
@@ -275,9 +282,78 @@ def swifthead(auth, user, key, container, *objects):
     return out
 
 
+def coherence(seconds, *bases):
+    import bisect
+    import threading
+    conn = Conn(bases[0] + '/v1/images')
+    status, resp, body = conn.request('POST', headers={
+        'x-image-meta-name': 'scale-coherence', 'x-image-meta-property-v': '0'})
+    if status != 201:
+        return {'error': f'create {status} {body[:160]!r}'}
+    path = '/v1/images/' + json.loads(body)['image']['id']
+    out = {'writes': 0, 'checked_reads': 0, 'stale_after_ack': 0, 'loop_reads': 0,
+           'past': 0, 'errors': [], 'stale_samples': []}
+    acked = [0.0]   # monotonic time value k was acknowledged, at [k]
+    loop_reads = []
+    done = threading.Event()
+
+    def value(c):
+        status, resp, _ = c.request('HEAD', path)
+        if status != 200:
+            raise OSError(f'HEAD {status}')
+        return int(resp.getheader('x-image-meta-property-v', '-1'))
+
+    def reader(base):
+        c, mine = Conn(base + path), []
+        while not done.is_set():
+            started = time.monotonic()
+            try:
+                mine.append((started, value(c)))
+            except (OSError, http.client.HTTPException, ValueError) as e:
+                out['errors'].append(f'loop {base}: {e}')
+        loop_reads.extend(mine)
+
+    threads = [threading.Thread(target=reader, args=(b,)) for b in bases for _ in range(2)]
+    for t in threads:
+        t.start()
+    writers = [Conn(b + path) for b in bases]
+    checkers = [Conn(b + path) for b in bases]
+    end, k = time.monotonic() + float(seconds), 0
+    try:
+        while time.monotonic() < end:
+            k += 1
+            status, _, body = writers[k % len(bases)].request(
+                'PUT', path, headers={'x-image-meta-property-v': str(k)})
+            if status != 200:
+                out['errors'].append(f'PUT {status} {body[:120]!r}')
+                break
+            acked.append(time.monotonic())
+            out['writes'] += 1
+            for base, c in zip(bases, checkers):
+                seen = value(c)
+                out['checked_reads'] += 1
+                if seen != k:
+                    out['stale_after_ack'] += 1
+                    if len(out['stale_samples']) < 5:
+                        out['stale_samples'].append(f'{base}: {seen} after {k}')
+    except (OSError, http.client.HTTPException, ValueError) as e:
+        out['errors'].append(f'writer: {e}')
+    done.set()
+    for t in threads:
+        t.join()
+    for started, seen in loop_reads:
+        newest = bisect.bisect_left(acked, started) - 1
+        if seen < newest:
+            out['past'] += 1
+    out['loop_reads'] = len(loop_reads)
+    out['errors'] = out['errors'][:5]
+    conn.request('DELETE', path)
+    return out
+
+
 COMMANDS = {'getloop': getloop, 'fetch': fetch, 'upload': upload,
             'writer': writer, 'create': create, 'ids': ids,
-            'swifthead': swifthead}
+            'swifthead': swifthead, 'coherence': coherence}
 
 
 def main(argv):

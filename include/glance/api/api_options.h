@@ -44,6 +44,11 @@ struct ApiOptions {
   std::string incoming_dir;                  // default: <datadir>/_incoming
   StoreOptions store;                        // [glance_store] (the same two dirs, swift, cache)
   bool delayed_delete = false;
+  // [DEFAULT] metadata_cache_lease_ms: how long a worker trusts the images
+  // it cached without asking whether anything changed, and how long a
+  // change waits before it is acknowledged (src/api/image_read_cache.h);
+  // the same on every api node.  0: no cache in the workers.
+  int metadata_cache_lease_ms = 3;
   std::string public_endpoint;               // base URL for links; default from Host
   std::string data_location = "/_glance_image_data/";  // nginx internal location
   std::string source_location = "/_glance_image_source/";  // nginx, proxies to a location

@@ -10,6 +10,7 @@
 #ifndef GLANCE_REGISTRY_REGISTRY_CLIENT_H_
 #define GLANCE_REGISTRY_REGISTRY_CLIENT_H_
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,7 +50,17 @@ inline constexpr const char* kRegistrySecretHeader = "X-Glance-Registry-Secret";
 
 class RegistryClient : public RegistryApi {
  public:
+  using Clock = std::chrono::steady_clock;
+
   explicit RegistryClient(RegistryClientOptions options);
+
+  // The registry's metadata epoch (GET /metadata-epoch): it changes with
+  // every committed write (src/api/image_read_cache.h).
+  Status MetadataEpoch(const RequestContext& context, int64_t* epoch);
+  // When the calling thread last sent the registry a change that a cached
+  // image could miss (anything but a create: a new image is in no cache),
+  // whatever the answer was; nullopt when it has not since the last call.
+  static std::optional<Clock::time_point> TakeLastChange();
 
   Status GetImage(const RequestContext& context, const std::string& id, Image* image) override;
   Status ListImagesJson(const RequestContext& context, bool detail, const std::string& query_string,

@@ -6,11 +6,39 @@ namespace glance::api {
 
 namespace {
 
-std::string CacheKey(const RequestContext& context, const std::string& lower_id) {
-  return (context.is_admin ? "a:" : "u:") + context.owner.value_or("") + '\n' + lower_id;
+// Everything of the context the registry's answer may depend on (it sees
+// the identity headers RegistryClient sends from these).
+std::string CacheKey(const RequestContext& context, const std::string& what) {
+  std::string key = what;
+  key += context.is_admin ? "\na\n" : "\nu\n";
+  for (const auto* part : {&context.owner, &context.tenant, &context.user}) {
+    key += part->has_value() ? "=" + **part : "-";
+    key += '\n';
+  }
+  for (const std::string& role : context.roles) key += role + ',';
+  return key;
 }
 
 }  // namespace
+
+bool ImageReadCache::ReadEpoch(const RequestContext& context, FreshRead::Reading* reading) {
+  return epoch_read_
+      .Get([&](int64_t* value) { return registry_.MetadataEpoch(context, value); }, reading)
+      .ok();
+}
+
+void ImageReadCache::Apply(const FreshRead::Reading& reading) {
+  // Threads may apply their readings out of order: only a newer one counts.
+  if (reading.began <= newest_reading_) return;
+  if (reading.value != epoch_) {
+    images_.clear();
+    pages_.clear();
+    page_bytes_ = 0;
+    epoch_ = reading.value;
+  }
+  newest_reading_ = reading.began;
+  trusted_until_ = reading.began + lease_;
+}
 
 bool ImageReadCache::Trusted(const RequestContext& context, int64_t* epoch) {
   {
@@ -21,21 +49,68 @@ bool ImageReadCache::Trusted(const RequestContext& context, int64_t* epoch) {
     }
   }
   FreshRead::Reading reading;
-  Status s = epoch_read_.Get(
-      [&](int64_t* value) { return registry_.MetadataEpoch(context, value); }, &reading);
-  if (!s.ok()) return false;
+  if (!ReadEpoch(context, &reading)) return false;
   std::lock_guard<std::mutex> lock(mutex_);
-  // Threads may apply their readings out of order: only a newer one counts.
-  if (reading.began > newest_reading_) {
-    if (reading.value != epoch_) {
-      images_.clear();
-      epoch_ = reading.value;
-    }
-    newest_reading_ = reading.began;
-    trusted_until_ = reading.began + lease_;
-  }
+  Apply(reading);
   *epoch = epoch_;
   return Clock::now() < trusted_until_;
+}
+
+Status ImageReadCache::CachedPage(const RequestContext& context, const std::string& key,
+                                  const std::function<Status(Page*)>& load, Page* page) {
+  FreshRead::Reading reading;
+  if (!ReadEpoch(context, &reading)) return load(page);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Apply(reading);
+    auto found = pages_.find(key);
+    if (found != pages_.end() && found->second.epoch == reading.value) {
+      *page = found->second;
+      return Status::Ok();
+    }
+  }
+  Status s = load(page);
+  if (!s.ok() || page->body.size() > kMaxPageBytes / 8) return s;
+  page->epoch = reading.value;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (epoch_ != reading.value) return s;  // the epoch moved meanwhile: not kept
+  if (page_bytes_ + page->body.size() > kMaxPageBytes) {
+    pages_.clear();
+    page_bytes_ = 0;
+  }
+  auto [it, inserted] = pages_.try_emplace(key, *page);
+  if (inserted) page_bytes_ += page->body.size();
+  return s;
+}
+
+Status ImageReadCache::ListImagesJson(const RequestContext& context, bool detail,
+                                      const std::string& query, std::string* body) {
+  if (!enabled()) return registry_.ListImagesJson(context, detail, query, body);
+  Page page;
+  Status s = CachedPage(context, CacheKey(context, (detail ? "v1 detail?" : "v1 index?") + query),
+                        [&](Page* loaded) {
+                          return registry_.ListImagesJson(context, detail, query, &loaded->body);
+                        },
+                        &page);
+  if (s.ok()) *body = std::move(page.body);
+  return s;
+}
+
+Status ImageReadCache::ListImagesV2(const RequestContext& context, const std::string& query,
+                                    std::string* images_array,
+                                    std::optional<std::string>* next_marker) {
+  if (!enabled()) return registry_.ListImagesV2(context, query, images_array, next_marker);
+  Page page;
+  Status s = CachedPage(context, CacheKey(context, "v2?" + query),
+                        [&](Page* loaded) {
+                          return registry_.ListImagesV2(context, query, &loaded->body,
+                                                        &loaded->next_marker);
+                        },
+                        &page);
+  if (!s.ok()) return s;
+  *images_array = std::move(page.body);
+  *next_marker = std::move(page.next_marker);
+  return s;
 }
 
 Status ImageReadCache::GetImage(const RequestContext& context, const std::string& lower_id,

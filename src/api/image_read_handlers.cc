@@ -39,7 +39,8 @@ Status List(const ApiServices& v1, ApiCall& call, bool detail) {
   }
   // The registry answers in the v1 shape: its body is passed on as is.
   std::string body;
-  s = v1.registry.ListImagesJson(call.context, detail, forward, &body);
+  s = v1.read_cache ? v1.read_cache->ListImagesJson(call.context, detail, forward, &body)
+                    : v1.registry.ListImagesJson(call.context, detail, forward, &body);
   if (!s.ok()) return s;
   call.response->status = 200;
   call.response->SetHeader("Content-Type", "application/json");

@@ -6,6 +6,7 @@
 #include "glance/image/image_v2.h"
 #include "glance/image/list_query.h"
 #include "glance/image/v2_request.h"
+#include "image_read_cache.h"
 #include "json_body.h"
 #include "v2_handlers.h"
 
@@ -89,7 +90,8 @@ Status ListImages(const ApiServices& api, ApiCall& call) {
   // messages) and answers the entries in the v2 shape, passed on as text.
   std::string images;
   std::optional<std::string> next_marker;
-  s = api.registry.ListImagesV2(call.context, raw, &images, &next_marker);
+  s = api.read_cache ? api.read_cache->ListImagesV2(call.context, raw, &images, &next_marker)
+                     : api.registry.ListImagesV2(call.context, raw, &images, &next_marker);
   if (!s.ok()) return s;
   std::string body = "{\"images\":" + images;
   body += ",\"first\":" + json(V2ListLink(params, std::nullopt)).dump();

@@ -24,18 +24,15 @@ BEGIN
 END
 $$;
 
-CREATE CONSTRAINT TRIGGER images_metadata_epoch
-    AFTER INSERT OR UPDATE OR DELETE ON images
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_metadata_epoch();
-CREATE CONSTRAINT TRIGGER image_properties_metadata_epoch
-    AFTER INSERT OR UPDATE OR DELETE ON image_properties
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_metadata_epoch();
-CREATE CONSTRAINT TRIGGER image_locations_metadata_epoch
-    AFTER INSERT OR UPDATE OR DELETE ON image_locations
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_metadata_epoch();
-CREATE CONSTRAINT TRIGGER image_members_metadata_epoch
-    AFTER INSERT OR UPDATE OR DELETE ON image_members
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_metadata_epoch();
-CREATE CONSTRAINT TRIGGER image_tags_metadata_epoch
-    AFTER INSERT OR UPDATE OR DELETE ON image_tags
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_metadata_epoch();
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['images', 'image_properties', 'image_locations', 'image_members',
+                             'image_tags'] LOOP
+        EXECUTE format('CREATE CONSTRAINT TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %I '
+                       'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW '
+                       'EXECUTE FUNCTION bump_metadata_epoch()', t || '_metadata_epoch', t);
+    END LOOP;
+END
+$$;

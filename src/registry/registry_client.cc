@@ -190,16 +190,22 @@ Status RegistryClient::GetImage(const RequestContext& context, const std::string
   return s.ok() ? ImageFrom(reply.body, image) : s;
 }
 
-Status RegistryClient::MetadataEpoch(const RequestContext& context, int64_t* epoch) {
+Status RegistryClient::GetInteger(const RequestContext& context, const std::string& path,
+                                  const std::string& key, const std::string& what,
+                                  int64_t* value) {
   Reply reply;
-  Status s = Call(context, "GET", "/metadata-epoch", std::nullopt, {}, &reply);
+  Status s = Call(context, "GET", path, std::nullopt, {}, &reply);
   if (!s.ok()) return s;
-  if (!reply.body.is_object() || !reply.body.contains("epoch") ||
-      !reply.body["epoch"].is_number_integer()) {
-    return Status::Unavailable("The registry answered the metadata epoch in an unknown shape.");
+  if (!reply.body.is_object() || !reply.body.contains(key) ||
+      !reply.body[key].is_number_integer()) {
+    return Status::Unavailable("The registry answered the " + what + " in an unknown shape.");
   }
-  *epoch = reply.body["epoch"].get<int64_t>();
+  *value = reply.body[key].get<int64_t>();
   return Status::Ok();
+}
+
+Status RegistryClient::MetadataEpoch(const RequestContext& context, int64_t* epoch) {
+  return GetInteger(context, "/metadata-epoch", "epoch", "metadata epoch", epoch);
 }
 
 Status RegistryClient::ListImagesJson(const RequestContext& context, bool detail,
@@ -273,15 +279,7 @@ Status RegistryClient::DeleteImage(const RequestContext& context, const std::str
 }
 
 Status RegistryClient::StorageUsage(const RequestContext& context, int64_t* bytes) {
-  Reply reply;
-  Status s = Call(context, "GET", "/storage-usage", std::nullopt, {}, &reply);
-  if (!s.ok()) return s;
-  if (!reply.body.is_object() || !reply.body.contains("storage_bytes") ||
-      !reply.body["storage_bytes"].is_number_integer()) {
-    return Status::Unavailable("The registry answered the storage usage in an unknown shape.");
-  }
-  *bytes = reply.body["storage_bytes"].get<int64_t>();
-  return Status::Ok();
+  return GetInteger(context, "/storage-usage", "storage_bytes", "storage usage", bytes);
 }
 
 Status RegistryClient::KillStaleUploads(const RequestContext& context, int64_t stale_seconds,

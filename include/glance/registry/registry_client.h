@@ -102,6 +102,10 @@ class RegistryClient : public RegistryApi {
   Status Call(const RequestContext& context, const std::string& method, const std::string& path,
               const std::optional<nlohmann::json>& body, const std::vector<std::pair<std::string, std::string>>& extra_headers,
               Reply* reply);
+  // GET `path`, whose answer is an object with the integer `key` (`what`
+  // names it in the error for any other answer).
+  Status GetInteger(const RequestContext& context, const std::string& path,
+                    const std::string& key, const std::string& what, int64_t* value);
 
   RegistryClientOptions options_;
 };

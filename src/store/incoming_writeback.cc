@@ -11,8 +11,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <sstream>
 #include <vector>
@@ -56,6 +60,54 @@ std::string Snapshot(EVP_MD_CTX* running) {
   }
   return HexOf(digest, length);
 }
+
+// Runs one job at a time on a thread of its own while the caller does
+// another: SHA-512 and MD5 each take a core's full speed (about 500 MB/s
+// here), so hashing them side by side doubles what keeps up with nginx.
+class SideThread {
+ public:
+  SideThread() : thread_([this] { Loop(); }) {}
+  ~SideThread() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  // Runs `job` there and `here` here, and returns when both are done.
+  void Both(const std::function<void()>& job, const std::function<void()>& here) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job_ = &job;
+    }
+    changed_.notify_all();
+    here();
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [this] { return job_ == nullptr; });
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      changed_.wait(lock, [this] { return stopping_ || job_ != nullptr; });
+      if (stopping_) return;
+      const std::function<void()>* job = job_;
+      lock.unlock();
+      (*job)();
+      lock.lock();
+      job_ = nullptr;
+      changed_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  const std::function<void()>* job_ = nullptr;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts once the members above exist
+};
 
 struct TrackedFile {
   int fd = -1;       // opened once the file is big enough to be worth it
@@ -160,8 +212,9 @@ class Companion {
         file->hashing = false;  // the worker hashes this one itself
         return;
       }
-      EVP_DigestUpdate(file->md5.get(), buffer_.data(), static_cast<size_t>(n));
-      EVP_DigestUpdate(file->sha512.get(), buffer_.data(), static_cast<size_t>(n));
+      const size_t length = static_cast<size_t>(n);
+      side_.Both([&] { EVP_DigestUpdate(file->sha512.get(), buffer_.data(), length); },
+                 [&] { EVP_DigestUpdate(file->md5.get(), buffer_.data(), length); });
       file->hashed += n;
     }
   }
@@ -170,6 +223,7 @@ class Companion {
   bool hashing_;
   std::map<std::string, TrackedFile> files_;
   std::vector<unsigned char> buffer_ = std::vector<unsigned char>(kReadChunk);
+  SideThread side_;
 };
 
 int Listen(const std::string& path) {

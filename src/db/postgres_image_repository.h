@@ -1,6 +1,7 @@
 // Internal to src/db: ImageRepository on PostgreSQL through SOCI.  The
-// image reads and writes are in postgres_image_repository.cc, the members
-// in postgres_members.cc; both build on image_rows.h and visibility.h.
+// image reads are in postgres_image_reads.cc, the image writes in
+// postgres_image_repository.cc, the members in postgres_members.cc; all
+// build on image_rows.h and visibility.h.
 #ifndef GLANCE_SRC_DB_POSTGRES_IMAGE_REPOSITORY_H_
 #define GLANCE_SRC_DB_POSTGRES_IMAGE_REPOSITORY_H_
 

@@ -40,11 +40,50 @@ void ImageReadCache::Apply(const FreshRead::Reading& reading) {
   trusted_until_ = reading.began + lease_;
 }
 
+ImageReadCache::~ImageReadCache() {
+  {
+    std::lock_guard<std::mutex> lock(renew_mutex_);
+    renew_stopping_ = true;
+  }
+  renew_wanted_.notify_all();
+  if (renewer_.joinable()) renewer_.join();
+}
+
+void ImageReadCache::RenewSoon(const RequestContext& context) {
+  std::lock_guard<std::mutex> lock(renew_mutex_);
+  if (renew_for_ || renew_stopping_) return;
+  renew_for_ = context;
+  if (!renewer_.joinable()) renewer_ = std::thread([this] { RenewLoop(); });
+  renew_wanted_.notify_one();
+}
+
+void ImageReadCache::RenewLoop() {
+  std::unique_lock<std::mutex> lock(renew_mutex_);
+  for (;;) {
+    renew_wanted_.wait(lock, [this] { return renew_stopping_ || renew_for_; });
+    if (renew_stopping_) return;
+    RequestContext context = *renew_for_;
+    context.request_id = ResolveRequestId(std::nullopt);  // its own, in the registry's log
+    lock.unlock();
+    FreshRead::Reading reading;
+    if (ReadEpoch(context, &reading)) {
+      std::lock_guard<std::mutex> applying(mutex_);
+      Apply(reading);
+    }
+    lock.lock();
+    renew_for_.reset();
+  }
+}
+
 bool ImageReadCache::Trusted(const RequestContext& context, int64_t* epoch) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (Clock::now() < trusted_until_) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const Clock::time_point now = Clock::now();
+    if (now < trusted_until_) {
       *epoch = epoch_;
+      bool renew = now > trusted_until_ - lease_ / 2;
+      lock.unlock();
+      if (renew) RenewSoon(context);
       return true;
     }
   }

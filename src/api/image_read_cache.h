@@ -23,11 +23,13 @@
 #define GLANCE_SRC_API_IMAGE_READ_CACHE_H_
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 #include "glance/common/fresh_read.h"
@@ -40,6 +42,7 @@ class ImageReadCache {
   // lease 0: no cache, and nothing to wait for.
   ImageReadCache(RegistryClient& registry, std::chrono::milliseconds lease, size_t max_entries)
       : registry_(registry), lease_(lease), max_entries_(max_entries) {}
+  ~ImageReadCache();
 
   bool enabled() const { return lease_.count() > 0; }
 
@@ -68,6 +71,10 @@ class ImageReadCache {
   // Whether the entries may be trusted now; reads the epoch when the lease
   // ran out.  Sets *epoch to the epoch they were loaded at.
   bool Trusted(const RequestContext& context, int64_t* epoch);
+  // In the lease's second half: the renewer thread reads the epoch while
+  // requests go on being answered, so a busy worker never waits for one.
+  void RenewSoon(const RequestContext& context);
+  void RenewLoop();
   // A fresh epoch read; false when the registry could not answer one.
   bool ReadEpoch(const RequestContext& context, FreshRead::Reading* reading);
   // With mutex_ held: takes in a reading (only one newer than any before).
@@ -89,6 +96,12 @@ class ImageReadCache {
   std::unordered_map<std::string, std::shared_ptr<const Image>> images_;
   std::unordered_map<std::string, Page> pages_;
   size_t page_bytes_ = 0;
+
+  std::mutex renew_mutex_;
+  std::condition_variable renew_wanted_;
+  std::optional<RequestContext> renew_for_;  // set: a renewal is wanted or under way
+  bool renew_stopping_ = false;
+  std::thread renewer_;  // started at the first renewal (in the worker, after the fork)
 };
 
 }  // namespace glance::api

@@ -88,11 +88,13 @@ BOOST_AUTO_TEST_CASE(a_change_through_one_node_is_read_through_the_other) {
   BOOST_TEST(failed == 0);
   BOOST_TEST(stale == 0);
 
-  // Without changes the image is read from the caches, not the registry.
+  // Without changes the image is read from the caches, not the registry:
+  // about once per worker (two), however slow the epoch reads that renew
+  // the leases are (a sanitizer build's are slower than the lease).
   int before = RegistryReadsOf(Node2(), image.id);
   for (int i = 0; i < 200; ++i) BOOST_TEST_REQUIRE(two.Head("/v1/images/" + image.id).status == 200);
   int registry_reads = RegistryReadsOf(Node2(), image.id) - before;
-  BOOST_TEST(registry_reads < 40, registry_reads << " of 200 HEADs reached the registry");
+  BOOST_TEST(registry_reads <= 6, registry_reads << " of 200 HEADs reached the registry");
 
   // A new image is in every node's lists at once (pages both nodes had
   // cached just before); a deletion through one node is seen through the

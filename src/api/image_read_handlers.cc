@@ -148,8 +148,8 @@ Status ServeImageData(const ApiServices& v1, ApiCall& call, const Image& image,
   if (const ImageLocation* external = ExternalLocation(image)) {
     return RedirectToSource(v1, call, image, external->url, std::move(packed));
   }
-  int64_t stored_size = 0;
-  Status s = v1.store.Size(image.id, &stored_size);
+  ServeTarget target;
+  Status s = v1.store.ServeStored(image.id, &target);
   if (!s.ok() && s.code() != Status::Code::kNotFound) {
     LogError("image " + image.id + ": its store cannot be read: " + s.message());
     return s;
@@ -158,9 +158,6 @@ Status ServeImageData(const ApiServices& v1, ApiCall& call, const Image& image,
     LogError("image " + image.id + " is active but its data is missing from the store");
     return Status::NotFound("Image data for " + image.id + " could not be found in the store.");
   }
-  ServeTarget target;
-  s = v1.store.Serve(image.id, &target);
-  if (!s.ok()) return s;
   call.response->SetHeader("X-Glance-Image-Headers",
                            packed.dump(-1, ' ', true, json::error_handler_t::replace));
   call.response->SetHeader("X-Accel-Redirect", target.redirect);

@@ -69,6 +69,11 @@ std::string ImageCache::PathOf(const std::string& id) const {
   return dir_ + "/" + h.substr(31, 1) + "/" + h.substr(29, 2) + "/" + h;
 }
 
+bool ImageCache::Holds(const std::string& id) const {
+  struct stat info;
+  return IsUuidLike(id) && stat(PathOf(id).c_str(), &info) == 0 && S_ISREG(info.st_mode);
+}
+
 Status ImageCache::Remove(const std::string& id) const {
   if (!IsUuidLike(id)) return Status::NotFound("not a cached image");
   if (unlink(PathOf(id).c_str()) == 0) return Status::Ok();

@@ -21,4 +21,10 @@ bool Store::Exists(const std::string& id) const {
   return Size(id, &size).ok();
 }
 
+Status Store::ServeStored(const std::string& id, ServeTarget* target) const {
+  int64_t size = 0;
+  Status s = Size(id, &size);
+  return s.ok() ? Serve(id, target) : s;
+}
+
 }  // namespace glance

@@ -64,6 +64,12 @@ Status StoreSet::Serve(const std::string& id, ServeTarget* target) const {
   return swift_->Serve(id, target);
 }
 
+Status StoreSet::ServeStored(const std::string& id, ServeTarget* target) const {
+  if (!swift_ || !cache_ || file_.Exists(id) || !cache_->Holds(id)) return Store::ServeStored(id, target);
+  cache_->Touch(id);
+  return swift_->ServeCached(id, target);
+}
+
 Status StoreSet::Remove(const std::string& id) const {
   // An image's data is in one store: found in the filesystem, it is done,
   // and an outage of Swift does not touch it.

@@ -338,8 +338,9 @@ BOOST_AUTO_TEST_CASE(delayed_delete_leaves_the_object_to_the_scrubber) {
 
 // Swift's proxy down: Swift images answer 503 (v1 and v2) and uploads 503
 // before their body is read, nothing stored, while an image kept in the
-// filesystem store before the default store became Swift downloads as
-// before; with the proxy back everything works again.
+// filesystem store before the default store became Swift, and a Swift
+// image in the image cache, download as before; with the proxy back
+// everything works again.
 BOOST_AUTO_TEST_CASE(swift_outage_is_503_and_filesystem_images_keep_working) {
   Stack& stack = Stacks().Get("swiftoutage", "", {{"STORE", "file"}});
   Swift& swift = TheStore();
@@ -356,6 +357,11 @@ BOOST_AUTO_TEST_CASE(swift_outage_is_503_and_filesystem_images_keep_working) {
   ImageRef swift_image = CreateImage(api, "swift-outage-swift", swift_data);
   BOOST_TEST_REQUIRE(swift_image.reply.status == 201, swift_image.reply.Describe());
   CheckInSwift(swift, stack, swift_image.id, swift_data);
+  std::string cached_data = RandomBytes(kMiB, 322);
+  ImageRef cached_image = CreateImage(api, "swift-outage-cached", cached_data);
+  BOOST_TEST_REQUIRE(cached_image.reply.status == 201, cached_image.reply.Describe());
+  BOOST_TEST_REQUIRE(api.Get("/v1/images/" + cached_image.id).status == 200);
+  BOOST_TEST_REQUIRE(WaitCached(stack, cached_image.id));
   auto file_downloads = [&](const std::string& when) {
     BOOST_TEST_CONTEXT(when) {
       Reply v1 = api.Get("/v1/images/" + file_image.id);
@@ -385,6 +391,16 @@ BOOST_AUTO_TEST_CASE(swift_outage_is_503_and_filesystem_images_keep_working) {
       BOOST_TEST(down.body.find(swift_data.substr(0, 16)) == std::string::npos);
     }
     file_downloads("with Swift's proxy down");
+    // The cached image is served from the cache alone (v1, v2, a range).
+    for (const std::string& path : {"/v1/images/" + cached_image.id, "/v2/images/" + cached_image.id + "/file"}) {
+      Reply hit = api.Get(path);
+      BOOST_TEST(hit.status == 200, path << ": " << hit.Describe());
+      BOOST_TEST(hit.Header("X-Glance-Cache") == "HIT", path << ": " << hit.Describe());
+      BOOST_TEST((hit.body == cached_data), path << ": other bytes than uploaded");
+    }
+    Reply part = api.Get("/v2/images/" + cached_image.id + "/file", {{"Range", "bytes=10-19"}});
+    BOOST_TEST(part.status == 206, part.Describe());
+    BOOST_TEST((part.body == cached_data.substr(10, 10)), part.Describe());
     // Uploads are refused at the pre-flight, before nginx asks for the
     // body: a v1 POST creates no image, a v2 image stays queued.  (A
     // worker trusts its last look at Swift for a second: wait that out.)

@@ -138,10 +138,17 @@ BOOST_AUTO_TEST_CASE(lists_removes_and_touches_by_the_key_line) {
   }
   // nginx's temporary files beside them are not cached images.
   std::ofstream(cache.PathOf(a) + ".0000000001") << "partial";
+  std::string partial_only = NewUuid();
+  fs::create_directories(fs::path(cache.PathOf(partial_only)).parent_path());
+  std::ofstream(cache.PathOf(partial_only) + ".0000000002") << "partial";
+  BOOST_TEST(cache.Holds(a));
+  BOOST_TEST(!cache.Holds(partial_only));
+  BOOST_TEST(!cache.Holds("../../etc/passwd"));
   BOOST_TEST(cache.List(&listed).ok());
   BOOST_TEST(listed.size() == 2u);
   BOOST_TEST(cache.Remove(a).ok());
   BOOST_TEST(cache.Remove(a).HttpStatus() == 404);
+  BOOST_TEST(!cache.Holds(a));
   BOOST_TEST(cache.Remove("../../etc/passwd").HttpStatus() == 404);
   listed.clear();
   BOOST_TEST(cache.List(&listed).ok());

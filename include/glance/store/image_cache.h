@@ -35,6 +35,9 @@ class ImageCache {
 
   const std::string& dir() const { return dir_; }
   std::string PathOf(const std::string& id) const;
+  // Whether nginx holds a complete cached copy of `id` (it writes a copy
+  // under another name and renames it when complete).
+  bool Holds(const std::string& id) const;
 
   // kNotFound when the image is not cached.
   Status Remove(const std::string& id) const;

@@ -137,6 +137,10 @@ class Store {
   // How nginx is to serve image `id`'s data (the caller has checked that
   // it exists).
   virtual Status Serve(const std::string& id, ServeTarget* target) const = 0;
+  // Serve after checking that the data exists: kNotFound when it does not.
+  // A store with a local copy of the data (the image cache) may answer
+  // from it alone, so a download need not wait for, or on, the remote store.
+  virtual Status ServeStored(const std::string& id, ServeTarget* target) const;
   // Removes the data of image `id`; kNotFound when there is none.
   virtual Status Remove(const std::string& id) const = 0;
   // The data the store holds, as image ids (key) it was written for;

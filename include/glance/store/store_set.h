@@ -65,6 +65,10 @@ class StoreSet : public LocalIncoming {
   Status CheckWritable() const override { return default_->CheckWritable(); }
   Status Size(const std::string& id, int64_t* size) const override;
   Status Serve(const std::string& id, ServeTarget* target) const override;
+  // A Swift image in the image cache is served from it without asking
+  // Swift whether the object is there (as Glance's cache does): it
+  // downloads while Swift is down, and a cached download costs no HEAD.
+  Status ServeStored(const std::string& id, ServeTarget* target) const override;
   // From every store that has data of `id`; kNotFound when none has.
   Status Remove(const std::string& id) const override;
   Status ListImages(std::vector<StoredEntry>* images) const override;

@@ -71,6 +71,9 @@ class SwiftStore : public LocalIncoming {
   // HEAD of the object.
   Status Size(const std::string& id, int64_t* size) const override;
   Status Serve(const std::string& id, ServeTarget* target) const override;
+  // Serve for an image nginx has cached: it is served also when no
+  // session can be had now (Keystone or Swift down).
+  Status ServeCached(const std::string& id, ServeTarget* target) const;
   // The object (or manifest) and every segment of `id`, also segments left
   // without a manifest by an upload that failed half-way.
   Status Remove(const std::string& id) const override;
@@ -92,6 +95,8 @@ class SwiftStore : public LocalIncoming {
   Status ListContainer(const std::string& container, const std::string& prefix,
                        std::vector<StoredEntry>* names) const;
   Status RemoveSegments(const std::string& id, bool* removed_any) const;
+  // Fills `target` for the download location with `session`'s URL and token.
+  void ServeFrom(const swift::Session& session, const std::string& id, ServeTarget* target) const;
 
   SwiftStoreOptions options_;
   std::string serve_location_;

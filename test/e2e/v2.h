@@ -63,6 +63,10 @@ std::string Sha512Hex(const std::string& data);
 // "<code> ", unless JSON was asked for.
 bool InApiErrorFormat(const Reply& reply, bool json_asked = false);
 
+// Asserts a refusal's status, the API's error format (for 4xx and 5xx) and
+// its request id; `what` names the attempt in the messages.
+void ExpectRefusal(const Reply& reply, int status, const std::string& what);
+
 // "YYYY-MM-DDTHH:MM:SSZ" (v2 contract §2).
 bool LooksLikeV2Time(const std::string& text);
 

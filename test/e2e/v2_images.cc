@@ -2,6 +2,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include <boost/test/unit_test.hpp>
 #include <openssl/evp.h>
 
 #include "v2.h"
@@ -122,6 +123,14 @@ bool InApiErrorFormat(const Reply& reply, bool json_asked) {
     return body.is_object() && body.contains("code") && body.contains("message");
   }
   return type.rfind("text/plain", 0) == 0 && reply.body.rfind(std::to_string(reply.status) + " ", 0) == 0;
+}
+
+void ExpectRefusal(const Reply& reply, int status, const std::string& what) {
+  BOOST_TEST(reply.status == status, what << ": expected " << status << ", got " << reply.Describe());
+  if (reply.status >= 400) {
+    BOOST_TEST(InApiErrorFormat(reply), what << ": not in the API's error format: " << reply.Describe());
+  }
+  BOOST_TEST(reply.Header("x-openstack-request-id").rfind("req-", 0) == 0u, what << ": no request id");
 }
 
 bool LooksLikeV2Time(const std::string& text) {

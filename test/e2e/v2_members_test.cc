@@ -10,13 +10,6 @@ using namespace e2e;
 
 namespace {
 
-void ExpectRefusal(const Reply& reply, int status, const std::string& what) {
-  BOOST_TEST(reply.status == status, what << ": expected " << status << ", got " << reply.Describe());
-  if (reply.status >= 400) {
-    BOOST_TEST(InApiErrorFormat(reply), what << ": not in the API's error format: " << reply.Describe());
-  }
-}
-
 std::set<std::string> Tags(const Api& api, const std::string& id) {
   std::set<std::string> tags;
   const json image = V2Get(api, id);  // kept: the loop must not walk a temporary

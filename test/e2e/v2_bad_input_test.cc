@@ -5,6 +5,8 @@
 // hostile text, bad query strings, oversized headers.  Every attempt gets
 // one clear 4xx in the API's error format -- never a 5xx, never a hang --
 // and neither the database nor the store changes.
+// Over 400 lines for a reason: one table of attempts per kind of input,
+// all run by RunAttempts below against the same target image.
 #include <boost/test/unit_test.hpp>
 
 #include "v2.h"

@@ -1,5 +1,7 @@
 // Registry listing (spec §7, §16): filters, sorting, limit, marker
 // pagination, deleted/killed exclusion, changes-since.
+// Over 400 lines for a reason: the cases share the ordering and paging
+// checks below (ExpectedOrder, Expect400).
 #include <time.h>
 
 #include <algorithm>

@@ -65,9 +65,16 @@ Status StoreSet::Serve(const std::string& id, ServeTarget* target) const {
 }
 
 Status StoreSet::ServeStored(const std::string& id, ServeTarget* target) const {
-  if (!swift_ || !cache_ || file_.Exists(id) || !cache_->Holds(id)) return Store::ServeStored(id, target);
-  cache_->Touch(id);
-  return swift_->ServeCached(id, target);
+  // One look at the filesystem store, whose images are most downloads.
+  int64_t size = 0;
+  Status s = file_.Size(id, &size);
+  if (s.ok()) return file_.Serve(id, target);
+  if (s.code() != Status::Code::kNotFound || !swift_) return s;
+  if (cache_ && cache_->Holds(id)) {
+    cache_->Touch(id);
+    return swift_->ServeCached(id, target);
+  }
+  return swift_->ServeStored(id, target);
 }
 
 Status StoreSet::Remove(const std::string& id) const {

@@ -262,7 +262,6 @@ Status SwiftStore::Serve(const std::string& id, ServeTarget* target) const {
 }
 
 Status SwiftStore::ServeCached(const std::string& id, ServeTarget* target) const {
-  if (!IsUuidLike(id)) return Status::NotFound("no such image data");
   Session session;
   if (!account_->Current(&session).ok()) {
     // nginx answers from its cache without going to Swift.  Should it need
